@@ -1,0 +1,79 @@
+"""Check that evidence quotes appear verbatim in the kept text of their publication.
+
+Only presentation is normalised (Unicode form, case, whitespace, dashes and quote marks, Greek letters
+spelt out), in the spirit of linkml-reference-validator; the words must match exactly, in order. An
+ellipsis (`...` or `…`) splits a quote into parts that must appear in that order. Never a fuzzy match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+__all__ = ["normalise", "split_quote", "find_quote", "SourceText", "read_source_text"]
+
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*")
+_SPACE = re.compile(r"\s+")
+_PUNCT = str.maketrans(
+    {
+        "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "−": "-",
+        "‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "\u00a0": " ",
+    }
+)
+
+
+def _spell_greek(char: str) -> str:
+    # 'γ' -> 'gamma', so "IFN-γ" matches a source that writes "IFN-gamma" and vice versa.
+    name = unicodedata.name(char, "")
+    if name.startswith(("GREEK SMALL LETTER ", "GREEK CAPITAL LETTER ")) and " WITH " not in name:
+        return name.rsplit(" ", 1)[-1].lower()
+    return char
+
+
+def normalise(text: str) -> str:
+    """Presentation-only normal form used on both sides of the comparison."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
+    text = "".join(_spell_greek(c) for c in text)
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+def split_quote(quote: str) -> list[str]:
+    """The parts of a quote separated by ellipses, normalised; empty parts are dropped."""
+    return [p for p in (normalise(part) for part in _ELLIPSIS.split(quote)) if p]
+
+
+def find_quote(quote: str, text_normalised: str) -> bool:
+    """True when every part of `quote` occurs in `text_normalised`, in order."""
+    parts = split_quote(quote)
+    if not parts:
+        return False
+    position = 0
+    for part in parts:
+        found = text_normalised.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The kept text of one publication, ready for quote checks."""
+
+    path: Path
+    body: str
+    normalised: str
+
+
+@cache
+def read_source_text(path: Path) -> SourceText:
+    """Read a kept source (front matter, if any, is skipped: quotes come from the document body)."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end >= 0:
+            text = text[end + 5 :]
+    return SourceText(path, text, normalise(text))
