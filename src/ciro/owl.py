@@ -1,0 +1,309 @@
+"""Build CIRO's OWL 2 DL graphs: the ontology (TBox from the schema + curated individuals), the import
+module of external terms, and the base and full variants.
+
+LinkML's gen-owl output is not clean OWL 2 DL (undeclared annotation properties, ontology IRI taken
+from the file name), so the TBox is written here from the SchemaView, declaring every property it uses.
+Modelling (see docs/design.md): curated records are named individuals; schema classes are OWL classes;
+enum values are individuals of an enum class; origins and categories also get defined classes that a
+reasoner fills.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+
+from .rdf import kb_to_graph
+
+__all__ = ["OntologyGraphs", "build_graphs", "ONTOLOGY_IRI", "BASE", "IMPORT_IRI"]
+
+BASE = "https://w3id.org/ciro/"
+ONTOLOGY_IRI = URIRef(BASE + "ciro.owl")
+BASE_IRI = URIRef(BASE + "ciro-base.owl")
+FULL_IRI = URIRef(BASE + "ciro-full.owl")
+IMPORT_IRI = URIRef(BASE + "imports/ciro-external.owl")
+VOCAB = Namespace(BASE + "vocab/")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+IAO = Namespace("http://purl.obolibrary.org/obo/IAO_")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+DEFINITION = IAO["0000115"]
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+# Classes whose records are knowledge (individuals in the release); the container and the external-term
+# registry are not.
+_NOT_IN_RELEASE = {"KnowledgeBase", "ExternalTerm"}
+# Literal slots that are annotations in OWL (labels, text), not data properties.
+_ANNOTATION_IRIS = {
+    str(RDFS.label), str(RDFS.comment), str(DEFINITION), str(OBOINOWL.hasExactSynonym),
+    str(DCTERMS.title), str(DCTERMS.creator), str(SKOS.exactMatch),
+}
+
+
+@dataclass(frozen=True)
+class OntologyGraphs:
+    """The graphs of one release."""
+
+    main: Graph  # ciro.owl: own axioms + owl:imports of the external module
+    base: Graph  # ciro-base.owl: own axioms only
+    full: Graph  # ciro-full.owl: own axioms + external module merged
+    external: Graph  # imports/ciro-external.owl
+
+
+def _words(name: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").lower()
+
+
+def _text(value) -> str:
+    return " ".join(str(value).split())
+
+
+@cache
+def _view(schema_path: str):
+    from linkml_runtime.utils.schemaview import SchemaView
+
+    return SchemaView(schema_path)
+
+
+def _annotation(pv, key: str) -> str | None:
+    from jsonasobj2 import as_dict
+
+    annotations = pv.annotations
+    if not annotations:
+        return None
+    items = annotations if isinstance(annotations, dict) else as_dict(annotations)
+    ann = items.get(key)
+    if ann is None:
+        return None
+    return str(ann.get("value") if isinstance(ann, dict) else getattr(ann, "value", ann))
+
+
+def _tbox(graph: Graph, schema_path: Path) -> None:
+    """Schema classes, properties, enum classes and values, and the defined classes."""
+    view = _view(str(schema_path))
+    expand = view.expand_curie
+    classes = view.all_classes()
+    record_classes = [n for n, c in classes.items() if n not in _NOT_IN_RELEASE and n != "NamedThing"]
+    for name in record_classes:
+        cdef = classes[name]
+        iri = URIRef(view.get_uri(cdef, expand=True))
+        graph.add((iri, RDF.type, OWL.Class))
+        graph.add((iri, RDFS.label, Literal(cdef.title or _words(name), lang="en")))
+        graph.add((iri, DEFINITION, Literal(_text(cdef.description), lang="en")))
+        parent = cdef.is_a if cdef.is_a and cdef.is_a in record_classes else None
+        if parent:
+            graph.add((iri, RDFS.subClassOf, URIRef(view.get_uri(classes[parent], expand=True))))
+    # A therapy is not a target, a mechanism is not a countermeasure... (true of every pair of these).
+    disjoint = [URIRef(view.get_uri(classes[n], expand=True)) for n in
+                ("ResistanceMechanism", "Target", "Therapy", "Countermeasure", "Phenotype", "Evidence", "Publication")]
+    node = BNode("disjoint_record_classes")
+    graph.add((node, RDF.type, OWL.AllDisjointClasses))
+    graph.add((node, OWL.members, _rdf_list(graph, "disjoint_record_classes", disjoint)))
+
+    enum_class_iri = {}
+    for ename, edef in view.all_enums().items():
+        eiri = VOCAB[ename]
+        enum_class_iri[ename] = eiri
+        graph.add((eiri, RDF.type, OWL.Class))
+        graph.add((eiri, RDFS.label, Literal(_words(ename.removesuffix("Enum")) + " value", lang="en")))
+        graph.add((eiri, DEFINITION, Literal(_text(edef.description), lang="en")))
+        values = []
+        for pname, pv in edef.permissible_values.items():
+            if not pv.meaning:
+                continue
+            viri = URIRef(expand(pv.meaning))
+            values.append(viri)
+            graph.add((viri, RDF.type, OWL.NamedIndividual))
+            graph.add((viri, RDF.type, eiri))
+            graph.add((viri, RDFS.label, Literal(pv.title or _words(pname), lang="en")))
+            graph.add((viri, DEFINITION, Literal(_text(pv.description), lang="en")))
+
+    # Properties: one declaration per slot used by a record class, with domain and range.
+    mechanism = URIRef(view.get_uri(classes["ResistanceMechanism"], expand=True))
+    seen: dict[URIRef, tuple] = {}
+    for cname in record_classes:
+        if classes[cname].abstract:
+            continue
+        for slot in view.class_induced_slots(cname):
+            if slot.identifier:
+                continue
+            piri = URIRef(view.get_uri(slot, expand=True))
+            domain = _owner_class(view, slot.name, cname, classes)
+            seen.setdefault(piri, (slot, set()))[1].add(domain)
+    for piri, (slot, domains) in sorted(seen.items()):
+        rng = slot.range or view.schema.default_range
+        if str(piri) in _ANNOTATION_IRIS or rng == "ExternalTerm":
+            kind = OWL.AnnotationProperty
+        elif rng in classes or rng in enum_class_iri or rng in ("uriorcurie", "uri"):
+            kind = OWL.ObjectProperty
+        else:
+            kind = OWL.DatatypeProperty
+        graph.add((piri, RDF.type, kind))
+        if str(piri).startswith(str(VOCAB)):
+            graph.add((piri, RDFS.label, Literal(_words(slot.name), lang="en")))
+            graph.add((piri, DEFINITION, Literal(_text(slot.description), lang="en")))
+        if kind == OWL.AnnotationProperty:
+            continue
+        if len(domains) == 1:
+            graph.add((piri, RDFS.domain, next(iter(domains))))
+        if kind == OWL.ObjectProperty:
+            if rng in enum_class_iri:
+                graph.add((piri, RDFS.range, enum_class_iri[rng]))
+            elif rng in classes:
+                graph.add((piri, RDFS.range, URIRef(view.get_uri(classes[rng], expand=True))))
+            if slot.is_a:
+                graph.add((piri, RDFS.subPropertyOf, URIRef(view.get_uri(view.get_slot(slot.is_a), expand=True))))
+            for mapping in slot.broad_mappings or []:
+                graph.add((piri, RDFS.subPropertyOf, URIRef(expand(mapping))))
+            if slot.name == "broader_mechanisms" or slot.name == "broader_therapies":
+                graph.add((piri, RDF.type, OWL.TransitiveProperty))
+            if not slot.multivalued:
+                graph.add((piri, RDF.type, OWL.FunctionalProperty))
+        else:
+            graph.add((piri, RDFS.range, XSD.integer if rng == "integer" else XSD.string))
+            if not slot.multivalued:
+                graph.add((piri, RDF.type, OWL.FunctionalProperty))
+
+    # Defined classes: "tumor-intrinsic mechanism" == ResistanceMechanism and (origin value tumor_intrinsic)
+    for ename, slot_name in (("OriginEnum", "origin"), ("MechanismCategoryEnum", "categories")):
+        prop = URIRef(view.get_uri(view.get_slot(slot_name), expand=True))
+        for pname, pv in view.get_enum(ename).permissible_values.items():
+            curie = _annotation(pv, "defined_class")
+            if not curie:
+                continue
+            ciri = URIRef(expand(curie))
+            graph.add((ciri, RDF.type, OWL.Class))
+            graph.add((ciri, RDFS.label, Literal(_annotation(pv, "defined_class_label"), lang="en")))
+            graph.add((ciri, DEFINITION, Literal(
+                f"A resistance mechanism whose {_words(slot_name).rstrip('s')} is {pv.title or _words(pname)}.",
+                lang="en")))
+            graph.add((ciri, RDFS.subClassOf, mechanism))
+            restriction = BNode(f"restriction_{pname}")
+            graph.add((restriction, RDF.type, OWL.Restriction))
+            graph.add((restriction, OWL.onProperty, prop))
+            graph.add((restriction, OWL.hasValue, URIRef(expand(pv.meaning))))
+            intersection = BNode(f"definition_{pname}")
+            graph.add((intersection, RDF.type, OWL.Class))
+            graph.add((intersection, OWL.intersectionOf, _rdf_list(graph, f"definition_{pname}", [mechanism, restriction])))
+            graph.add((ciri, OWL.equivalentClass, intersection))
+
+
+def _rdf_list(graph: Graph, name: str, items: list) -> BNode:
+    """An rdf:List whose cells have stable blank-node ids (rdflib's Collection makes random ones)."""
+    head = BNode(f"{name}_list_0")
+    cell = head
+    for n, item in enumerate(items):
+        graph.add((cell, RDF.first, item))
+        nxt = BNode(f"{name}_list_{n + 1}") if n + 1 < len(items) else RDF.nil
+        graph.add((cell, RDF.rest, nxt))
+        cell = nxt
+    return head
+
+
+def _owner_class(view, slot_name: str, cname: str, classes) -> URIRef:
+    """The most general record class that has the slot (so a shared slot gets one domain)."""
+    owner = cname
+    for ancestor in view.class_ancestors(cname):
+        if ancestor in classes and ancestor not in _NOT_IN_RELEASE and ancestor != "NamedThing":
+            if slot_name in [s.name for s in view.class_induced_slots(ancestor)]:
+                owner = ancestor
+    return URIRef(view.get_uri(classes[owner], expand=True))
+
+
+def _header(graph: Graph, iri: URIRef, version: str, title: str, description: str, publications) -> None:
+    graph.add((iri, RDF.type, OWL.Ontology))
+    graph.add((iri, OWL.versionIRI, URIRef(f"{BASE}releases/{version}/{iri.rsplit('/', 1)[-1]}")))
+    graph.add((iri, OWL.versionInfo, Literal(version)))
+    graph.add((iri, DCTERMS.title, Literal(title, lang="en")))
+    graph.add((iri, DCTERMS.description, Literal(description, lang="en")))
+    graph.add((iri, DCTERMS.license, LICENSE))
+    graph.add((iri, DCTERMS.creator, Literal("CIRO curation team")))
+    for pub in publications:
+        if pub.get("doi"):
+            graph.add((iri, DCTERMS.source, URIRef("https://doi.org/" + pub["doi"])))
+        elif pub.get("pmcid"):
+            graph.add((iri, DCTERMS.source, URIRef("https://www.ncbi.nlm.nih.gov/pmc/articles/" + pub["pmcid"])))
+    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source):
+        graph.add((prop, RDF.type, OWL.AnnotationProperty))
+
+
+def _abox(graph: Graph, data: dict[str, list[dict]], schema_path: Path) -> None:
+    """Curated records as named individuals, with the super-property of each directed 'involves' link
+    materialised so that SPARQL without reasoning finds every target in one hop."""
+    records = {k: v for k, v in data.items() if k != "external_terms"}
+    instance = kb_to_graph(records, schema_path)
+    involves = VOCAB["involves"]
+    for s, p, o in instance:
+        graph.add((s, p, o))
+        if p == RDF.type:
+            graph.add((s, RDF.type, OWL.NamedIndividual))
+        elif str(p).startswith(str(VOCAB["involves_"])):
+            graph.add((s, involves, o))
+
+
+def _external(data: dict[str, list[dict]], schema_path: Path, version: str) -> Graph:
+    """MIREOT-style module: each external term as a class with its label and the one parent CIRO needs."""
+    view = _view(str(schema_path))
+    graph = Graph()
+    graph.add((IMPORT_IRI, RDF.type, OWL.Ontology))
+    graph.add((IMPORT_IRI, OWL.versionIRI, URIRef(f"{BASE}releases/{version}/imports/ciro-external.owl")))
+    graph.add((IMPORT_IRI, DCTERMS.title, Literal("CIRO external terms (MIREOT import module)", lang="en")))
+    graph.add((IMPORT_IRI, DCTERMS.license, LICENSE))
+    for prop in (DCTERMS.title, DCTERMS.license, DCTERMS.source):
+        graph.add((prop, RDF.type, OWL.AnnotationProperty))
+    for term in data.get("external_terms", []):
+        iri = URIRef(view.expand_curie(term["id"]))
+        graph.add((iri, RDF.type, OWL.Class))
+        graph.add((iri, RDFS.label, Literal(term["label"])))
+        graph.add((iri, DCTERMS.source, Literal(term["verified_by"])))
+        if term.get("parent"):
+            parent = URIRef(view.expand_curie(term["parent"]))
+            graph.add((iri, RDFS.subClassOf, parent))
+            graph.add((parent, RDF.type, OWL.Class))
+            if term.get("parent_label"):
+                graph.add((parent, RDFS.label, Literal(term["parent_label"])))
+    return graph
+
+
+def _bind(graph: Graph, schema_path: Path) -> None:
+    view = _view(str(schema_path))
+    for prefix, pdef in sorted(view.schema.prefixes.items()):
+        graph.bind(prefix, str(pdef.prefix_reference), override=True, replace=True)
+    graph.bind("owl", OWL)
+
+
+def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGraphs:
+    """All release graphs for a validated KB."""
+    view = _view(str(schema_path))
+    version = str(view.schema.version)
+    description = _text(view.schema.description)
+    publications = sorted(data.get("publications", []), key=lambda p: str(p.get("id")))
+    own = Graph()
+    _tbox(own, schema_path)
+    _abox(own, data, schema_path)
+    external = _external(data, schema_path, version)
+
+    def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Graph:
+        graph = Graph()
+        _bind(graph, schema_path)
+        for triple in own:
+            graph.add(triple)
+        _header(graph, iri, version, title, description, publications)
+        if imports:
+            graph.add((iri, OWL.imports, IMPORT_IRI))
+        if merged:
+            for s, p, o in external:
+                if s != IMPORT_IRI:
+                    graph.add((s, p, o))
+        return graph
+
+    _bind(external, schema_path)
+    return OntologyGraphs(
+        main=variant(ONTOLOGY_IRI, "CIRO: Cancer Immunotherapy Resistance Ontology", True, False),
+        base=variant(BASE_IRI, "CIRO base: CIRO's own axioms", False, False),
+        full=variant(FULL_IRI, "CIRO full: CIRO with its external terms merged", False, True),
+        external=external,
+    )
