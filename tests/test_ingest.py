@@ -574,3 +574,9 @@ def test_pubmed_rejoins_any_wrap(words, width):
     wrapped = "\n".join(textwrap.wrap(abstract, width, break_long_words=False, break_on_hyphens=False))
     document = f"1. J Test. 2020;1:1.\n\nA title.\n\nDoe J.\n\n{wrapped}\n\nPMID: 1\n"
     assert abstract in parse_pubmed_text(document, Path("generated.txt")).text.splitlines()
+
+
+def test_pfocr_text_keeps_the_record_lists_for_quotes():
+    text = ingest_file(HUANG).text
+    assert "Organisms: Escherichia coli; Akkermansia muciniphila; Homo sapiens; Mus musculus; gut metagenome" in text
+    assert "Keywords (text-mined from the figure): IL6; TNF; TRBV20OR9-2;" in text

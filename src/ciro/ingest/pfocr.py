@@ -276,15 +276,21 @@ def parse_pfocr(text: str, path: Path) -> ParsedDocument:
         source_format="pfocr_record",
     )
     description = _present(schema.get("description"))
+    keywords = [str(k) for k in schema.get("keywords") or [] if _present(k)]
+    organisms = [str(o) for o in data.get("organisms_ner") or []]
+    # The organism and keyword lists are part of what the record states (figure text mining), so they stay
+    # in the kept text where evidence quotes can be checked against them.
+    listed = [str(o) for o in data.get("organisms") or [] if _present(o)]
     paragraphs = [
         _present(data.get("figtitle")),
         caption,
         description if description != caption else None,
         title,
         reftext,
+        ("Organisms: " + "; ".join(listed)) if listed else None,
+        ("Organisms (named-entity recognition): " + "; ".join(organisms)) if organisms else None,
+        ("Keywords (text-mined from the figure): " + "; ".join(keywords)) if keywords else None,
     ]
     cleaned = "\n\n".join(p for p in paragraphs if p) + "\n"
-    keywords = [str(k) for k in schema.get("keywords") or [] if _present(k)]
-    organisms = [str(o) for o in data.get("organisms_ner") or []]
     surname = authors[0].split()[-1] if authors else None
     return ParsedDocument(record, cleaned, surname, keyword_decisions(keywords, organisms, caption))
