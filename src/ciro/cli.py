@@ -133,3 +133,6 @@ def ingest(root: str | None, out: str | None, paths: tuple[Path, ...]) -> None:
             continue
         click.echo(f"{path}: " + ", ".join(str(p) for p in written))
     sys.exit(1 if failed else 0)
+
+if __name__ == "__main__":
+    main()

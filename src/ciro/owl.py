@@ -43,6 +43,18 @@ _ANNOTATION_IRIS = {
 }
 
 
+# External terms are classes (MIREOT), except relations (RO, and BFO's 'part of') and IAO's annotation
+# properties.
+_EXTERNAL_KIND = {
+    "RO": OWL.ObjectProperty,
+    "BFO:0000050": OWL.ObjectProperty,
+    "IAO:0000115": OWL.AnnotationProperty,
+    "IAO:0000118": OWL.AnnotationProperty,
+    "IAO:0000231": OWL.AnnotationProperty,
+    "IAO:0100001": OWL.AnnotationProperty,
+}
+
+
 @dataclass(frozen=True)
 class OntologyGraphs:
     """The graphs of one release."""
@@ -96,6 +108,10 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
         parent = cdef.is_a if cdef.is_a and cdef.is_a in record_classes else None
         if parent:
             graph.add((iri, RDFS.subClassOf, URIRef(view.get_uri(classes[parent], expand=True))))
+        for mapping in cdef.broad_mappings or []:
+            graph.add((iri, RDFS.subClassOf, URIRef(expand(mapping))))
+        for mapping in cdef.exact_mappings or []:
+            graph.add((iri, SKOS.exactMatch, URIRef(expand(mapping))))
     # A therapy is not a target, a mechanism is not a countermeasure... (true of every pair of these).
     disjoint = [URIRef(view.get_uri(classes[n], expand=True)) for n in
                 ("ResistanceMechanism", "Target", "Therapy", "Countermeasure", "Phenotype", "Evidence", "Publication")]
@@ -120,6 +136,10 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
             graph.add((viri, RDF.type, eiri))
             graph.add((viri, RDFS.label, Literal(pv.title or _words(pname), lang="en")))
             graph.add((viri, DEFINITION, Literal(_text(pv.description), lang="en")))
+
+    # Annotation properties CIRO uses on every term, declared so OWL tools do not guess their kind.
+    for prop in (DEFINITION, SKOS.exactMatch, OBOINOWL.hasExactSynonym):
+        graph.add((prop, RDF.type, OWL.AnnotationProperty))
 
     # Properties: one declaration per slot used by a record class, with domain and range.
     mechanism = URIRef(view.get_uri(classes["ResistanceMechanism"], expand=True))
@@ -158,6 +178,8 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
                 graph.add((piri, RDFS.subPropertyOf, URIRef(view.get_uri(view.get_slot(slot.is_a), expand=True))))
             for mapping in slot.broad_mappings or []:
                 graph.add((piri, RDFS.subPropertyOf, URIRef(expand(mapping))))
+            for mapping in slot.exact_mappings or []:
+                graph.add((piri, RDFS.subPropertyOf, URIRef(expand(mapping))))
             if slot.name == "broader_mechanisms" or slot.name == "broader_therapies":
                 graph.add((piri, RDF.type, OWL.TransitiveProperty))
             if not slot.multivalued:
@@ -187,7 +209,8 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
             graph.add((restriction, OWL.hasValue, URIRef(expand(pv.meaning))))
             intersection = BNode(f"definition_{pname}")
             graph.add((intersection, RDF.type, OWL.Class))
-            graph.add((intersection, OWL.intersectionOf, _rdf_list(graph, f"definition_{pname}", [mechanism, restriction])))
+            members = _rdf_list(graph, f"definition_{pname}", [mechanism, restriction])
+            graph.add((intersection, OWL.intersectionOf, members))
             graph.add((ciri, OWL.equivalentClass, intersection))
 
 
@@ -256,13 +279,16 @@ def _external(data: dict[str, list[dict]], schema_path: Path, version: str) -> G
         graph.add((prop, RDF.type, OWL.AnnotationProperty))
     for term in data.get("external_terms", []):
         iri = URIRef(view.expand_curie(term["id"]))
-        graph.add((iri, RDF.type, OWL.Class))
+        prefix = str(term["id"]).split(":", 1)[0]
+        kind = _EXTERNAL_KIND.get(str(term["id"]), _EXTERNAL_KIND.get(prefix, OWL.Class))
+        graph.add((iri, RDF.type, kind))
         graph.add((iri, RDFS.label, Literal(term["label"])))
         graph.add((iri, DCTERMS.source, Literal(term["verified_by"])))
         if term.get("parent"):
             parent = URIRef(view.expand_curie(term["parent"]))
-            graph.add((iri, RDFS.subClassOf, parent))
-            graph.add((parent, RDF.type, OWL.Class))
+            link = RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf
+            graph.add((iri, link, parent))
+            graph.add((parent, RDF.type, kind))
             if term.get("parent_label"):
                 graph.add((parent, RDFS.label, Literal(term["parent_label"])))
     return graph

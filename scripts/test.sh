@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up a fresh machine and run every check: Java for the OWL API/HermiT checks, a virtualenv with
+# CIRO and its test tools, then lint and the test suite. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v javac >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq default-jdk-headless >/dev/null
+  else
+    echo "scripts/test.sh: Java (javac) is missing; install a JDK >= 17" >&2; exit 1
+  fi
+fi
+python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+.venv/bin/ruff check src tests scripts
+.venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,36 @@
+"""The schema-driven RDF mapper emits the same graph as LinkML's own rdflib dumper."""
+
+from __future__ import annotations
+
+from linkml_runtime.dumpers import rdflib_dumper
+from linkml_runtime.loaders import yaml_loader
+from linkml_runtime.utils.schemaview import SchemaView
+from rdflib import BNode, Graph
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from ciro.loader import load_paths
+from ciro.rdf import kb_to_graph
+
+from .conftest import REPO
+
+
+def test_mapper_matches_linkml_dumper(tmp_path):
+    import yaml
+    from linkml.generators.pythongen import PythonGenerator
+    from linkml_runtime.utils.compile_python import compile_python
+
+    schema = REPO / "schema" / "ciro.yaml"
+    kb = load_paths([REPO / "instances"], base=REPO)
+    assert not kb.problems
+    ours = kb_to_graph(kb.data, schema)
+
+    module = compile_python(PythonGenerator(str(schema)).serialize())
+    path = tmp_path / "kb.yaml"
+    path.write_text(yaml.safe_dump(kb.data, allow_unicode=True))
+    obj = yaml_loader.load(str(path), target_class=module.KnowledgeBase)
+    theirs = Graph().parse(data=rdflib_dumper.dumps(obj, SchemaView(str(schema))), format="turtle")
+    for triple in [t for t in theirs if isinstance(t[0], BNode)]:  # the KnowledgeBase container node
+        theirs.remove(triple)
+    if not isomorphic(ours, theirs):
+        _, only_ours, only_theirs = graph_diff(to_isomorphic(ours), to_isomorphic(theirs))
+        raise AssertionError(f"only ours: {sorted(only_ours)[:5]}\nonly linkml: {sorted(only_theirs)[:5]}")
