@@ -3,10 +3,17 @@
 # CIRO and its test tools, then lint and the test suite. CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v javac >/dev/null 2>&1; then
+# Debian packages the checks use: a JDK (OWL API, HermiT), Graphviz (the resistance map), Chromium and its
+# driver (browser tests of the site).
+need=()
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq default-jdk-headless >/dev/null
-  else
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  elif ! command -v javac >/dev/null 2>&1; then
     echo "scripts/test.sh: Java (javac) is missing; install a JDK >= 17" >&2; exit 1
   fi
 fi

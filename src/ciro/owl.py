@@ -3,14 +3,17 @@ module of external terms, and the base and full variants.
 
 LinkML's gen-owl output is not clean OWL 2 DL (undeclared annotation properties, ontology IRI taken
 from the file name), so the TBox is written here from the SchemaView, declaring every property it uses.
-Modelling (see docs/design.md): curated records are named individuals; schema classes are OWL classes;
-enum values are individuals of an enum class; origins and categories also get defined classes that a
-reasoner fills.
+Modelling (see docs/design.md): curated records are named individuals; schema classes are OWL classes,
+pairwise disjoint; enum values are distinct individuals of an enum class; origins and categories also get
+defined classes that a reasoner fills; evidence items get a label and a definition written from their
+claim; the external classes and properties CIRO's axioms use are declared, so ciro-base.owl is OWL 2 DL
+without its import.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,7 +22,10 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
 from .rdf import kb_to_graph
 
-__all__ = ["OntologyGraphs", "build_graphs", "ONTOLOGY_IRI", "BASE", "IMPORT_IRI"]
+__all__ = [
+    "OntologyGraphs", "build_graphs", "version_iri", "BASE", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI",
+    "CIRO", "VOCAB", "DEFINITION", "LICENSE", "PUBLICATION_RESOLVERS",
+]
 
 BASE = "https://w3id.org/ciro/"
 ONTOLOGY_IRI = URIRef(BASE + "ciro.owl")
@@ -27,12 +33,14 @@ BASE_IRI = URIRef(BASE + "ciro-base.owl")
 FULL_IRI = URIRef(BASE + "ciro-full.owl")
 IMPORT_IRI = URIRef(BASE + "imports/ciro-external.owl")
 VOCAB = Namespace(BASE + "vocab/")
+CIRO = Namespace(BASE + "CIRO_")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 IAO = Namespace("http://purl.obolibrary.org/obo/IAO_")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
 DEFINITION = IAO["0000115"]
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+CREATOR = "CIRO curation team"
 # Classes whose records are knowledge (individuals in the release); the container and the external-term
 # registry are not.
 _NOT_IN_RELEASE = {"KnowledgeBase", "ExternalTerm"}
@@ -112,13 +120,9 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
             graph.add((iri, RDFS.subClassOf, URIRef(expand(mapping))))
         for mapping in cdef.exact_mappings or []:
             graph.add((iri, SKOS.exactMatch, URIRef(expand(mapping))))
-    # A therapy is not a target, a mechanism is not a countermeasure... (true of every pair of these).
-    disjoint = [URIRef(view.get_uri(classes[n], expand=True)) for n in
-                ("ResistanceMechanism", "Target", "Therapy", "Countermeasure", "Phenotype", "Evidence", "Publication")]
-    node = BNode("disjoint_record_classes")
-    graph.add((node, RDF.type, OWL.AllDisjointClasses))
-    graph.add((node, OWL.members, _rdf_list(graph, "disjoint_record_classes", disjoint)))
-
+    # Enum values are named after slots (the claim relations) or could be; their labels must not repeat a
+    # property's or class's label, or Protégé shows two "acts on". Such a value is qualified by its enum.
+    taken = {_words(name) for name in view.all_slots()} | {classes[n].title or _words(n) for n in record_classes}
     enum_class_iri = {}
     for ename, edef in view.all_enums().items():
         eiri = VOCAB[ename]
@@ -134,8 +138,26 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
             values.append(viri)
             graph.add((viri, RDF.type, OWL.NamedIndividual))
             graph.add((viri, RDF.type, eiri))
-            graph.add((viri, RDFS.label, Literal(pv.title or _words(pname), lang="en")))
+            label = pv.title or _words(pname)
+            if label in taken:
+                label = f"{label} ({_words(ename.removesuffix('Enum'))})"
+            graph.add((viri, RDFS.label, Literal(label, lang="en")))
             graph.add((viri, DEFINITION, Literal(_text(pv.description), lang="en")))
+        if len(values) > 1:
+            # Distinct values are distinct individuals (OWL makes no unique-name assumption), so a reasoner
+            # can tell that a mechanism whose single origin is tumor-intrinsic is not tumor-extrinsic.
+            node = BNode(f"different_{ename}")
+            graph.add((node, RDF.type, OWL.AllDifferent))
+            graph.add((node, OWL.members, _rdf_list(graph, f"different_{ename}", values)))
+
+    # A therapy is not a target, a mechanism is not a countermeasure, an enum value is none of them ... (true
+    # of every pair of these classes); lets a reasoner catch a record typed twice or a link to the wrong kind.
+    disjoint = [URIRef(view.get_uri(classes[n], expand=True)) for n in
+                ("ResistanceMechanism", "Target", "Therapy", "Countermeasure", "Phenotype", "Evidence", "Publication")]
+    disjoint += [enum_class_iri[name] for name in sorted(enum_class_iri)]
+    node = BNode("disjoint_record_classes")
+    graph.add((node, RDF.type, OWL.AllDisjointClasses))
+    graph.add((node, OWL.members, _rdf_list(graph, "disjoint_record_classes", disjoint)))
 
     # Annotation properties CIRO uses on every term, declared so OWL tools do not guess their kind.
     for prop in (DEFINITION, SKOS.exactMatch, OBOINOWL.hasExactSynonym):
@@ -143,6 +165,7 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
 
     # Properties: one declaration per slot used by a record class, with domain and range.
     mechanism = URIRef(view.get_uri(classes["ResistanceMechanism"], expand=True))
+    class_labels = {classes[n].title or _words(n) for n in record_classes}
     seen: dict[URIRef, tuple] = {}
     for cname in record_classes:
         if classes[cname].abstract:
@@ -163,17 +186,22 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
             kind = OWL.DatatypeProperty
         graph.add((piri, RDF.type, kind))
         if str(piri).startswith(str(VOCAB)):
-            graph.add((piri, RDFS.label, Literal(_words(slot.name), lang="en")))
+            label = _words(slot.name)
+            if label in class_labels:  # the slot 'publication' and the class 'publication'
+                label = "has " + label
+            graph.add((piri, RDFS.label, Literal(label, lang="en")))
             graph.add((piri, DEFINITION, Literal(_text(slot.description), lang="en")))
         if kind == OWL.AnnotationProperty:
             continue
-        if len(domains) == 1:
-            graph.add((piri, RDFS.domain, next(iter(domains))))
+        graph.add((piri, RDFS.domain, _union(graph, f"domain_{slot.name}", sorted(domains))))
         if kind == OWL.ObjectProperty:
             if rng in enum_class_iri:
                 graph.add((piri, RDFS.range, enum_class_iri[rng]))
             elif rng in classes:
                 graph.add((piri, RDFS.range, URIRef(view.get_uri(classes[rng], expand=True))))
+            elif slot.name == "about_object":
+                # "The other end of the link named by about_relation": whatever the claim relations reach.
+                graph.add((piri, RDFS.range, _union(graph, "range_about_object", _claim_ranges(view))))
             if slot.is_a:
                 graph.add((piri, RDFS.subPropertyOf, URIRef(view.get_uri(view.get_slot(slot.is_a), expand=True))))
             for mapping in slot.broad_mappings or []:
@@ -191,12 +219,15 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
 
     # Defined classes: "tumor-intrinsic mechanism" == ResistanceMechanism and (origin value tumor_intrinsic)
     for ename, slot_name in (("OriginEnum", "origin"), ("MechanismCategoryEnum", "categories")):
-        prop = URIRef(view.get_uri(view.get_slot(slot_name), expand=True))
+        slot = view.get_slot(slot_name)
+        prop = URIRef(view.get_uri(slot, expand=True))
+        defined = []
         for pname, pv in view.get_enum(ename).permissible_values.items():
             curie = _annotation(pv, "defined_class")
             if not curie:
                 continue
             ciri = URIRef(expand(curie))
+            defined.append(ciri)
             graph.add((ciri, RDF.type, OWL.Class))
             graph.add((ciri, RDFS.label, Literal(_annotation(pv, "defined_class_label"), lang="en")))
             graph.add((ciri, DEFINITION, Literal(
@@ -212,6 +243,30 @@ def _tbox(graph: Graph, schema_path: Path) -> None:
             members = _rdf_list(graph, f"definition_{pname}", [mechanism, restriction])
             graph.add((intersection, OWL.intersectionOf, members))
             graph.add((ciri, OWL.equivalentClass, intersection))
+        if not slot.multivalued and len(defined) > 1:
+            # One value per mechanism and distinct values (AllDifferent above): the classes cannot share a
+            # member. Entailed already; stated so that Protégé shows it and a curator sees it.
+            node = BNode(f"disjoint_{slot_name}_classes")
+            graph.add((node, RDF.type, OWL.AllDisjointClasses))
+            graph.add((node, OWL.members, _rdf_list(graph, f"disjoint_{slot_name}_classes", defined)))
+
+
+def _union(graph: Graph, name: str, members: list[URIRef]) -> URIRef | BNode:
+    """The class itself, or the union of several (a blank node with a stable id)."""
+    if len(members) == 1:
+        return members[0]
+    node = BNode(name)
+    graph.add((node, RDF.type, OWL.Class))
+    graph.add((node, OWL.unionOf, _rdf_list(graph, name, members)))
+    return node
+
+
+def _claim_ranges(view) -> list[URIRef]:
+    """The classes at the far end of the links an evidence item can be about (ClaimRelationEnum's slots)."""
+    ranges = set()
+    for name in view.get_enum("ClaimRelationEnum").permissible_values:
+        ranges.add(URIRef(view.get_uri(view.get_class(view.get_slot(name).range), expand=True)))
+    return sorted(ranges)
 
 
 def _rdf_list(graph: Graph, name: str, items: list) -> BNode:
@@ -238,19 +293,39 @@ def _owner_class(view, slot_name: str, cname: str, classes) -> URIRef:
 
 def _header(graph: Graph, iri: URIRef, version: str, title: str, description: str, publications) -> None:
     graph.add((iri, RDF.type, OWL.Ontology))
-    graph.add((iri, OWL.versionIRI, URIRef(f"{BASE}releases/{version}/{iri.rsplit('/', 1)[-1]}")))
+    graph.add((iri, OWL.versionIRI, version_iri(iri, version)))
     graph.add((iri, OWL.versionInfo, Literal(version)))
     graph.add((iri, DCTERMS.title, Literal(title, lang="en")))
     graph.add((iri, DCTERMS.description, Literal(description, lang="en")))
     graph.add((iri, DCTERMS.license, LICENSE))
-    graph.add((iri, DCTERMS.creator, Literal("CIRO curation team")))
+    graph.add((iri, DCTERMS.creator, Literal(CREATOR)))
     for pub in publications:
-        if pub.get("doi"):
-            graph.add((iri, DCTERMS.source, URIRef("https://doi.org/" + pub["doi"])))
-        elif pub.get("pmcid"):
-            graph.add((iri, DCTERMS.source, URIRef("https://www.ncbi.nlm.nih.gov/pmc/articles/" + pub["pmcid"])))
+        source = _publication_iri(pub)
+        if source is not None:
+            graph.add((iri, DCTERMS.source, source))
     for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source):
         graph.add((prop, RDF.type, OWL.AnnotationProperty))
+
+
+def version_iri(iri: URIRef, version: str) -> URIRef:
+    """The version IRI of one release product: releases/<version>/<path of the ontology IRI>."""
+    return URIRef(f"{BASE}releases/{version}/{str(iri).removeprefix(BASE)}")
+
+
+# Where the header's dcterms:source IRIs point (DOI, else PubMed Central, else PubMed).
+PUBLICATION_RESOLVERS = (
+    ("doi", "https://doi.org/"),
+    ("pmcid", "https://www.ncbi.nlm.nih.gov/pmc/articles/"),
+    ("pmid", "https://pubmed.ncbi.nlm.nih.gov/"),
+)
+
+
+def _publication_iri(pub: dict) -> URIRef | None:
+    """The resolvable IRI of a publication: DOI, else PubMed Central, else PubMed."""
+    for key, resolver in PUBLICATION_RESOLVERS:
+        if pub.get(key):
+            return URIRef(resolver + str(pub[key]))
+    return None
 
 
 def _abox(graph: Graph, data: dict[str, list[dict]], schema_path: Path) -> None:
@@ -265,6 +340,80 @@ def _abox(graph: Graph, data: dict[str, list[dict]], schema_path: Path) -> None:
             graph.add((s, RDF.type, OWL.NamedIndividual))
         elif str(p).startswith(str(VOCAB["involves_"])):
             graph.add((s, involves, o))
+    _evidence_annotations(graph, records, schema_path)
+
+
+# How a claim reads when the slot name alone does not ("X broader mechanisms Y").
+_CLAIM_PHRASES = {
+    "broader_mechanisms": "is a kind of",
+    "broader_therapies": "is a kind of",
+    "agents": "uses",
+    "combined_with": "is combined with",
+    "therapy_targets": "acts on",
+}
+
+
+def _evidence_annotations(graph: Graph, records: dict[str, list[dict]], schema_path: Path) -> None:
+    """A label and a definition for every evidence item, written from its claim and publication.
+
+    Evidence items have neither in the data (the schema gives them none: a curator writes the quote, not
+    a name), but they are CIRO terms with IRIs of their own, and Protégé would show them as bare IRIs.
+    The label names the claim and the source: "evidence: <record> <relation> <object> (<publication>)".
+    """
+    view = _view(str(schema_path))
+    expand = view.expand_curie
+    record_class = {s.name: s.range for s in view.class_induced_slots("KnowledgeBase")}
+    labels = {str(r["id"]): str(r["label"]) for items in records.values() for r in items if "label" in r}
+    kinds = {}
+    for slot_name, items in records.items():
+        cdef = view.get_class(record_class[slot_name])
+        for r in items:
+            kinds[str(r["id"])] = cdef.title or _words(cdef.name)
+    source_kinds = {name: pv.title or _words(name) for name, pv in view.get_enum("SourceKindEnum")
+                    .permissible_values.items()}
+    passages: Counter[str] = Counter()
+    for items in records.values():
+        for record in sorted(items, key=lambda r: str(r["id"])):
+            subject = labels[str(record["id"])]
+            for item in sorted(record.get("has_evidence") or [], key=lambda e: str(e["id"])):
+                relation = item.get("about_relation")
+                if relation:
+                    phrase = _CLAIM_PHRASES.get(relation, _words(relation))
+                    obj = item.get("about_object")
+                    claim = f"{subject} {phrase} {labels.get(str(obj), str(obj))}"
+                else:
+                    claim = f"{subject} is a {kinds[str(record['id'])]}"
+                publication = labels[str(item["publication"])]
+                iri = URIRef(expand(str(item["id"])))
+                label = f"evidence: {claim} ({publication})"
+                passages[label] += 1
+                if passages[label] > 1:  # a second passage of the same publication for the same claim
+                    label = f"evidence: {claim} ({publication}, passage {passages[label]})"
+                graph.add((iri, RDFS.label, Literal(label, lang="en")))
+                direction = "refutes" if item.get("evidence_direction") == "refutes" else "supports"
+                source = source_kinds.get(str(item.get("source_kind")), str(item.get("source_kind")))
+                inferred = item.get("assertion_method") == "inferred"
+                inferred = " (a curator's inference from the passage)" if inferred else ""
+                graph.add((iri, DEFINITION, Literal(
+                    f"A passage of {publication} ({source}) that {direction} the claim that {claim}{inferred}.",
+                    lang="en")))
+
+
+def _declare_references(own: Graph, external: Graph) -> None:
+    """Declare, in CIRO's own graph, every external entity that CIRO's axioms use as a class or property.
+
+    ciro-base.owl carries no import, and OWL 2 DL wants every entity declared: without this, the base
+    file's `involves` ⊑ RO:0000057 uses an undeclared object property. A declaration says only what kind
+    of entity the IRI is, not its label or place (those stay in the import module).
+    """
+    logical = (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
+               OWL.onProperty, OWL.someValuesFrom, OWL.allValuesFrom, OWL.disjointWith, RDF.first)
+    declared = set(own.subjects(RDF.type, None))
+    for p in logical:
+        for o in list(own.objects(None, p)):
+            if isinstance(o, URIRef) and o not in declared:
+                for kind in external.objects(o, RDF.type):
+                    own.add((o, RDF.type, kind))
 
 
 def _external(data: dict[str, list[dict]], schema_path: Path, version: str) -> Graph:
@@ -272,10 +421,16 @@ def _external(data: dict[str, list[dict]], schema_path: Path, version: str) -> G
     view = _view(str(schema_path))
     graph = Graph()
     graph.add((IMPORT_IRI, RDF.type, OWL.Ontology))
-    graph.add((IMPORT_IRI, OWL.versionIRI, URIRef(f"{BASE}releases/{version}/imports/ciro-external.owl")))
+    graph.add((IMPORT_IRI, OWL.versionIRI, version_iri(IMPORT_IRI, version)))
+    graph.add((IMPORT_IRI, OWL.versionInfo, Literal(version)))
     graph.add((IMPORT_IRI, DCTERMS.title, Literal("CIRO external terms (MIREOT import module)", lang="en")))
+    graph.add((IMPORT_IRI, DCTERMS.description, Literal(
+        "The external terms CIRO uses (genes, cell types, taxa, chemicals, processes, evidence types, relations), "
+        "each with its IRI, its label and the one parent CIRO needs, as confirmed by the source named in "
+        "dcterms:source (MIREOT). Replace it with the full ontologies by importing ciro-base.owl instead.",
+        lang="en")))
     graph.add((IMPORT_IRI, DCTERMS.license, LICENSE))
-    for prop in (DCTERMS.title, DCTERMS.license, DCTERMS.source):
+    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.source):
         graph.add((prop, RDF.type, OWL.AnnotationProperty))
     for term in data.get("external_terms", []):
         iri = URIRef(view.expand_curie(term["id"]))
@@ -311,6 +466,7 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGrap
     _tbox(own, schema_path)
     _abox(own, data, schema_path)
     external = _external(data, schema_path, version)
+    _declare_references(own, external)
 
     def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Graph:
         graph = Graph()

@@ -1,26 +1,67 @@
-"""A deterministic RDF/XML writer (flat: one rdf:Description per subject, sorted).
+"""A deterministic RDF/XML writer: one rdf:Description per subject, declarations before use.
 
 rdflib's RDF/XML writers order subjects and nesting by Python set iteration, which changes with the
 hash seed, so two builds of the same input differ. The release must be byte-reproducible; this writer
 sorts everything and names blank nodes by their (already deterministic) ids.
+
+Subjects are written in sections: annotation properties, the ontology header, object properties, data
+properties, datatypes, classes, named individuals, other named subjects, and blank nodes last. The
+order matters to the OWL API 3.4.3 parser (Protégé 4, owlready2's HermiT and Pellet): it reads
+annotation properties as it streams, and an annotation with an IRI value whose property is declared
+further down the file is added to the ontology but also left among the "unparsed triples" it reports
+(see docs/design.md, "OWL API 3.4.3 and the order of the file"). Annotation properties therefore come
+first, before even the ontology header, whose license and sources are IRI-valued annotations.
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import split_uri
 
-__all__ = ["serialize_rdfxml"]
+__all__ = ["serialize_rdfxml", "SECTIONS"]
 
-_XML_NS = "http://www.w3.org/XML/1998/namespace"
+# (section title, the rdf:type that puts a subject there); a subject goes to its first matching section.
+SECTIONS: tuple[tuple[str, URIRef | None], ...] = (
+    ("Annotation properties", OWL.AnnotationProperty),
+    ("Ontology", OWL.Ontology),
+    ("Object properties", OWL.ObjectProperty),
+    ("Data properties", OWL.DatatypeProperty),
+    ("Datatypes", RDFS.Datatype),
+    ("Classes", OWL.Class),
+    ("Individuals", OWL.NamedIndividual),
+    ("Other named resources", None),
+)
+# Prefixes for namespaces that a graph may use without binding (RDF/XML needs one for every predicate).
+_WELL_KNOWN = {"http://purl.obolibrary.org/obo/": "obo"}
 
 
 def _node_attr(node) -> str:
     if isinstance(node, BNode):
         return f"rdf:nodeID={quoteattr(str(node))}"
     return f"rdf:about={quoteattr(str(node))}"
+
+
+def _sort_key(term):
+    return (0 if isinstance(term, URIRef) else 1 if isinstance(term, BNode) else 2, str(term),
+            str(getattr(term, "language", "") or ""), str(getattr(term, "datatype", "") or ""))
+
+
+def _sections(graph: Graph) -> list[tuple[str, list]]:
+    """Subjects grouped by section (in SECTIONS order, blank nodes last), each group sorted."""
+    groups: dict[str, list] = {title: [] for title, _ in SECTIONS}
+    blank: list = []
+    for subject in set(graph.subjects()):
+        if isinstance(subject, BNode):
+            blank.append(subject)
+            continue
+        types = set(graph.objects(subject, RDF.type))
+        title = next(t for t, kind in SECTIONS if kind is None or kind in types)
+        groups[title].append(subject)
+    result = [(title, sorted(groups[title], key=_sort_key)) for title, _ in SECTIONS]
+    result.append(("Blank nodes (restrictions, lists, axioms)", sorted(blank, key=_sort_key)))
+    return [(title, subjects) for title, subjects in result if subjects]
 
 
 def serialize_rdfxml(graph: Graph) -> bytes:
@@ -31,36 +72,34 @@ def serialize_rdfxml(graph: Graph) -> bytes:
     for p in sorted({p for _, p, _ in graph}, key=str):
         ns, local = split_uri(p)
         if ns not in used:
-            prefix = bound.get(ns)
+            prefix = bound.get(ns) or _WELL_KNOWN.get(ns)
             if not prefix or prefix in used.values() or prefix == "xml":
                 prefix = f"ns{len(used)}"
             used[ns] = prefix
         predicates[p] = f"{used[ns]}:{local}"
 
-    def sort_key(term):
-        return (0 if isinstance(term, URIRef) else 1 if isinstance(term, BNode) else 2, str(term),
-                str(getattr(term, "language", "") or ""), str(getattr(term, "datatype", "") or ""))
-
     lines = ['<?xml version="1.0" encoding="utf-8"?>', "<rdf:RDF"]
     for ns, prefix in sorted(used.items(), key=lambda item: item[1]):
         lines.append(f"  xmlns:{prefix}={quoteattr(ns)}")
     lines[-1] += ">"
-    for subject in sorted(set(graph.subjects()), key=sort_key):
-        lines.append(f"  <rdf:Description {_node_attr(subject)}>")
-        for p, o in sorted(graph.predicate_objects(subject), key=lambda po: (str(po[0]), sort_key(po[1]))):
-            tag = predicates[p]
-            if isinstance(o, URIRef):
-                lines.append(f"    <{tag} rdf:resource={quoteattr(str(o))}/>")
-            elif isinstance(o, BNode):
-                lines.append(f"    <{tag} rdf:nodeID={quoteattr(str(o))}/>")
-            else:
-                assert isinstance(o, Literal)
-                attrs = ""
-                if o.language:
-                    attrs = f" xml:lang={quoteattr(o.language)}"
-                elif o.datatype is not None:
-                    attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
-                lines.append(f"    <{tag}{attrs}>{escape(str(o))}</{tag}>")
-        lines.append("  </rdf:Description>")
+    for title, subjects in _sections(graph):
+        lines.append(f"  <!-- {title} -->")
+        for subject in subjects:
+            lines.append(f"  <rdf:Description {_node_attr(subject)}>")
+            for p, o in sorted(graph.predicate_objects(subject), key=lambda po: (str(po[0]), _sort_key(po[1]))):
+                tag = predicates[p]
+                if isinstance(o, URIRef):
+                    lines.append(f"    <{tag} rdf:resource={quoteattr(str(o))}/>")
+                elif isinstance(o, BNode):
+                    lines.append(f"    <{tag} rdf:nodeID={quoteattr(str(o))}/>")
+                else:
+                    assert isinstance(o, Literal)
+                    attrs = ""
+                    if o.language:
+                        attrs = f" xml:lang={quoteattr(o.language)}"
+                    elif o.datatype is not None:
+                        attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
+                    lines.append(f"    <{tag}{attrs}>{escape(str(o))}</{tag}>")
+            lines.append("  </rdf:Description>")
     lines.append("</rdf:RDF>")
     return ("\n".join(lines) + "\n").encode("utf-8")

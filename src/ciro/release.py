@@ -14,16 +14,33 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
-from rdflib import Graph
+from rdflib import OWL, Graph
 from rdflib.compare import to_canonical_graph
 
 from .errors import BuildError, ValidationFailed
 from .layout import Layout
-from .owl import IMPORT_IRI, ONTOLOGY_IRI, build_graphs
+from .owl import (
+    BASE,
+    BASE_IRI,
+    CIRO,
+    FULL_IRI,
+    IMPORT_IRI,
+    LICENSE,
+    ONTOLOGY_IRI,
+    PUBLICATION_RESOLVERS,
+    VOCAB,
+    build_graphs,
+    version_iri,
+)
+from .qc import Namespaces, QCReport, run_qc
 from .rdfxml import serialize_rdfxml
 
-__all__ = ["build_release", "RELEASE_FILES", "write_catalog"]
+__all__ = [
+    "build_release", "RELEASE_FILES", "ONTOLOGY_FILES", "QC_REPORT", "write_catalog", "read_catalog",
+    "catalog_entries", "qc_namespaces", "release_qc", "source_digest",
+]
 
 RELEASE_FILES = (
     "ciro.owl",
@@ -35,8 +52,17 @@ RELEASE_FILES = (
     "catalog-v001.xml",
     "ciro.shacl.ttl",
     "ciro.schema.json",
+    "reports/qc-report.tsv",
     "release-manifest.json",
 )
+QC_REPORT = "reports/qc-report.tsv"
+# The ontology documents of a release: ontology IRI -> file, relative to the release folder.
+ONTOLOGY_FILES = {
+    ONTOLOGY_IRI: "ciro.owl",
+    BASE_IRI: "ciro-base.owl",
+    FULL_IRI: "ciro-full.owl",
+    IMPORT_IRI: "imports/ciro-external.owl",
+}
 
 
 def _serialize(graph: Graph, path: Path, fmt: str) -> None:
@@ -67,22 +93,78 @@ def _sorted_jsonld(value, in_list: bool = False):
     return value
 
 
+def catalog_entries(version: str) -> dict[str, str]:
+    """Every IRI an importer may use for a CIRO ontology (ontology IRI and version IRI) -> its file."""
+    entries = {}
+    for iri, name in ONTOLOGY_FILES.items():
+        entries[str(iri)] = name
+        entries[str(version_iri(iri, version))] = name
+    return entries
+
+
 def write_catalog(path: Path, entries: dict[str, str]) -> None:
-    """An XML catalog (Protégé's catalog-v001.xml) mapping import IRIs to local files."""
+    """An OASIS XML catalog (Protégé's catalog-v001.xml) mapping import IRIs to files (relative to it)."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
         '<catalog prefer="public" xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">',
     ]
     for name, uri in sorted(entries.items()):
-        lines.append(f'    <uri id="CIRO" name="{name}" uri="{uri}"/>')
+        lines.append(f"    <uri name={quoteattr(name)} uri={quoteattr(uri)}/>")
     lines.append("</catalog>")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _digest(paths: list[Path], root: Path) -> str:
+def read_catalog(path: Path) -> dict[str, Path]:
+    """The <uri name=... uri=...> entries of an XML catalog: IRI -> absolute file path.
+
+    Relative targets resolve against the catalog's folder (xml:base is not supported: CIRO's catalogs do
+    not use it). The OWL API checker reads catalogs itself; this is for Python tools (owlready2)."""
+    import xml.etree.ElementTree as ET
+
+    entries = {}
+    for element in ET.parse(path).getroot().iter():
+        if element.tag.rsplit("}", 1)[-1] == "uri" and element.get("name") and element.get("uri"):
+            entries[element.get("name")] = (path.parent / element.get("uri")).resolve()
+    return entries
+
+
+def qc_namespaces(schema_path: Path) -> Namespaces:
+    """CIRO's own namespaces, and every namespace a release may use: the schema's prefixes, the W3C and
+    Dublin Core vocabularies, the release's own document IRIs, publication resolvers and the licence."""
+    from .owl import _view
+
+    prefixes = {p: str(d.prefix_reference) for p, d in _view(str(schema_path)).schema.prefixes.items()}
+    known = set(prefixes.values())
+    known |= {BASE + "releases/", str(LICENSE)} | {str(iri) for iri in ONTOLOGY_FILES}
+    known |= {resolver for _, resolver in PUBLICATION_RESOLVERS}
+    prefixes = {p: ns for p, ns in prefixes.items() if ns not in (str(CIRO), str(VOCAB))}
+    prefixes |= {"CIRO": str(CIRO), "cirovocab": str(VOCAB)}
+    return Namespaces(own=(str(CIRO), str(VOCAB)), known=tuple(sorted(known)), prefixes=prefixes)
+
+
+def release_qc(graphs, schema_path: Path) -> QCReport:
+    """QC of what Protégé shows for ciro.owl: the ontology and its import module together."""
+    closure = Graph()
+    for graph in (graphs.main, graphs.external):
+        for triple in graph:
+            closure.add(triple)
+    return run_qc(closure, qc_namespaces(schema_path))
+
+
+# What the manifest's source_digest covers and how, so that anyone can recompute it from a checkout.
+SOURCE_DIGEST_METHOD = (
+    "sha256 over the input files sorted by path relative to the project root (schema/ciro.yaml, "
+    "schema/ciro-rules.shacl.ttl, every file under instances/), each fed as path, NUL, bytes, NUL"
+)
+
+
+def source_digest(layout: Layout) -> str:
+    """The digest of every input of the release (see SOURCE_DIGEST_METHOD)."""
+    inputs = [layout.schema, layout.schema.parent / "ciro-rules.shacl.ttl"]
+    inputs += [p for p in layout.instances.rglob("*") if p.is_file()]
     hasher = hashlib.sha256()
-    for path in sorted(paths):
-        hasher.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(inputs):
+        hasher.update(str(path.relative_to(layout.root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return hasher.hexdigest()
 
 
@@ -107,7 +189,12 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
 
     t0 = time.perf_counter()
     graphs = build_graphs(kb.data, layout.schema)
-    step(2, f"built OWL graphs ({len(graphs.main)} triples, {len(graphs.external)} in the import module)", t0)
+    qc = release_qc(graphs, layout.schema)
+    step(2, f"built OWL graphs ({len(graphs.main)} triples, {len(graphs.external)} in the import module); "
+            f"QC: {qc.summary()}", t0)
+    if not qc.ok:
+        shown = "\n".join("  " + "\t".join((f.rule, f.subject, f.property, f.value)) for f in qc.at("ERROR")[:20])
+        raise BuildError(f"QC found {len(qc.at('ERROR'))} error(s), {out_dir} left unchanged:\n{shown}")
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
@@ -123,11 +210,11 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, imports/", t0)
 
         t0 = time.perf_counter()
-        write_catalog(tmp / "catalog-v001.xml", {
-            str(IMPORT_IRI): "imports/ciro-external.owl",
-            str(ONTOLOGY_IRI): "ciro.owl",
-        })
-        step(4, "wrote catalog-v001.xml", t0)
+        version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))
+        write_catalog(tmp / "catalog-v001.xml", catalog_entries(version))
+        (tmp / "reports").mkdir()
+        (tmp / QC_REPORT).write_text(qc.to_tsv(), encoding="utf-8")
+        step(4, f"wrote catalog-v001.xml and {QC_REPORT}", t0)
 
         t0 = time.perf_counter()
         shapes = generate_shacl(layout.schema)
@@ -140,11 +227,12 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         step(6, "wrote ciro.schema.json", t0)
 
         t0 = time.perf_counter()
-        _write_manifest(tmp, layout)
+        _write_manifest(tmp, layout, version)
         step(7, "wrote release-manifest.json", t0)
 
         _swap(tmp, out_dir)
-    except ValidationFailed:
+    except (ValidationFailed, BuildError):
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -153,23 +241,20 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     return out_dir
 
 
-def _write_manifest(tmp: Path, layout: Layout) -> None:
-    from .owl import _view
-
-    version = str(_view(str(layout.schema)).schema.version)
-    inputs = [layout.schema, layout.schema.parent / "ciro-rules.shacl.ttl"]
-    inputs += [p for p in layout.instances.rglob("*") if p.is_file()]
+def _write_manifest(tmp: Path, layout: Layout, version: str) -> None:
     files = []
     for name in RELEASE_FILES[:-1]:
         data = (tmp / name).read_bytes()
         files.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
     manifest = {
         "ontology_iri": str(ONTOLOGY_IRI),
-        "version_iri": f"https://w3id.org/ciro/releases/{version}/ciro.owl",
+        "version_iri": str(version_iri(ONTOLOGY_IRI, version)),
         "version": version,
-        # A commit id cannot be known before the release is committed; this digest of every input file
-        # (schema, rules, instances, kept sources) identifies the source state instead.
-        "source_digest": _digest(inputs, layout.root),
+        # Not a commit id: the release is committed together with its sources, so the commit that holds it
+        # does not exist yet when it is built, and a build must not depend on git. The digest of every input
+        # identifies the source state instead; `ciro.release.source_digest` recomputes it on any checkout.
+        "source_digest": source_digest(layout),
+        "source_digest_method": SOURCE_DIGEST_METHOD,
         "files": files,
     }
     (tmp / "release-manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
@@ -177,9 +262,14 @@ def _write_manifest(tmp: Path, layout: Layout) -> None:
 
 def _swap(tmp: Path, out_dir: Path) -> None:
     """Move the new release into place; the old one is removed only after the new one is there."""
-    keep = [p for p in (out_dir / "reports",) if p.exists()]
-    for extra in keep:  # reports are written by later checks; carry them over untouched
-        shutil.copytree(extra, tmp / extra.name, dirs_exist_ok=True)
+    old_reports = out_dir / "reports"
+    if old_reports.is_dir():
+        # Reports that other tools put there are carried over; those the build writes are replaced.
+        for path in sorted(old_reports.rglob("*")):
+            target = tmp / "reports" / path.relative_to(old_reports)
+            if path.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
     old = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old")
