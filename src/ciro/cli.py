@@ -31,14 +31,18 @@ def main() -> None:
 @main.command()
 @root_option
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Release folder (default: ontology/).")
-def build(root: str | None, out: str | None) -> None:
-    """Validate instances/ and write the release to ontology/ (nothing is written if validation fails)."""
+@click.option("--site", "site_dir", type=click.Path(file_okay=False), default=None,
+              help="Documentation site folder (default: site/).")
+@click.option("--no-docs", is_flag=True, help="Write the release only, not the documentation site.")
+def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool) -> None:
+    """Validate instances/ and write the release to ontology/ (nothing is written if validation fails),
+    then the documentation site to site/ (as `ciro docs`)."""
     from .release import build_release
 
     layout = _layout(root)
     try:
-        build_release(layout, Path(out).resolve() if out else None,
-                      progress=lambda line: click.echo(line, err=True))
+        release_dir = build_release(layout, Path(out).resolve() if out else None,
+                                    progress=lambda line: click.echo(line, err=True))
     except ValidationFailed as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)
@@ -47,6 +51,43 @@ def build(root: str | None, out: str | None) -> None:
     except CiroError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    if not no_docs:
+        # The README's map is redrawn with the committed release (ontology/), not with a release written elsewhere.
+        _write_docs(layout, release_dir, Path(site_dir).resolve() if site_dir else None,
+                    readme_image="auto" if out is None else "no")
+
+
+def _write_docs(layout: Layout, release_dir: Path | None, site_dir: Path | None, readme_image: str) -> None:
+    """Write the site; redraw the README's map: "yes" (an error without Graphviz), "auto" (a warning), "no"."""
+    from .docs import README_IMAGE, build_site, readme_map_svg
+
+    try:
+        report = build_site(layout, release_dir, site_dir, progress=lambda line: click.echo(line, err=True))
+        if readme_image == "auto" and not report.drawn:
+            click.echo(f"warning: {README_IMAGE} not redrawn: Graphviz `dot` not found", err=True)
+        elif readme_image != "no":
+            image = layout.root / README_IMAGE
+            image.parent.mkdir(parents=True, exist_ok=True)
+            image.write_text(readme_map_svg(release_dir or layout.ontology), encoding="utf-8")
+            click.echo(f"wrote {image}", err=True)
+    except CiroError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@root_option
+@click.option("--ontology", type=click.Path(file_okay=False), default=None,
+              help="Release folder to document (default: ontology/).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Site folder (default: site/).")
+@click.option("--readme-image", is_flag=True,
+              help="Also redraw docs/img/resistance-map.svg, the map shown in the README.")
+def docs(root: str | None, ontology: str | None, out: str | None, readme_image: bool) -> None:
+    """Write the documentation site: overview, resistance map, schema reference, term, publication and
+    competency-question pages, and a search that works without a server (needs Graphviz for the map)."""
+    layout = _layout(root)
+    _write_docs(layout, Path(ontology).resolve() if ontology else None, Path(out).resolve() if out else None,
+                "yes" if readme_image else "no")
 
 
 @main.command()
@@ -55,13 +96,17 @@ def build(root: str | None, out: str | None) -> None:
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL layer (faster; the other layers still run).")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(root: str | None, fmt: str, no_shacl: bool, paths: tuple[Path, ...]) -> None:
-    """Validate instance files (default: all of instances/); exit 1 on any error."""
+    """Validate instance files (default: all of instances/); exit 1 on any error.
+
+    Prints one line per problem, `file:line: record: field: message`, then a summary. Given files or
+    folders inside instances/, the rest of instances/ is read too so references resolve, and only
+    problems in PATHS are reported.
+    """
     from .validate import validate as run
 
-    layout = _layout(root)
-    report, _kb = run(list(paths) or None, layout, shacl=not no_shacl)
+    report, _kb = run(list(paths) or None, _layout(root), shacl=not no_shacl)
     if fmt == "json":
-        click.echo(json.dumps(report.as_dict(), indent=1))
+        click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
     else:
         for problem in report.problems:
             click.echo(problem.format())
@@ -72,27 +117,71 @@ def validate(root: str | None, fmt: str, no_shacl: bool, paths: tuple[Path, ...]
 
 @main.command()
 @root_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle"]),
+              default="table", show_default=True,
+              help="Output for SELECT and ASK; CONSTRUCT and DESCRIBE always give Turtle.")
 @click.option("--ontology", type=click.Path(file_okay=False), default=None,
               help="Release folder to query (default: ontology/).")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Query this SPARQL 1.1 endpoint (e.g. http://127.0.0.1:8890/sparql) instead of the release.")
+@click.option("--graph", default=None, metavar="IRI",
+              help="With --endpoint: the default graph to query (default-graph-uri), e.g. the graph the "
+                   "release was loaded into.")
+@click.option("--timeout", default=60.0, show_default=True, help="With --endpoint: seconds to wait for an answer.")
 @click.argument("query")
-def query(root: str | None, fmt: str, ontology: str | None, query: str) -> None:
-    """Run a SPARQL QUERY (a string, or a path to a .rq file) over the release."""
-    from .query import QueryError, format_result, load_store, run_query
+def query(root: str | None, fmt: str, ontology: str | None, endpoint: str | None, graph: str | None,
+          timeout: float, query: str) -> None:
+    """Run a SPARQL QUERY (a string, a path to a .rq file, or - for standard input) over the release."""
+    from .query import QueryError, format_result, load_store, run_query, run_remote
 
-    layout = _layout(root)
     text = query
-    if query.endswith((".rq", ".sparql")) or (Path(query).is_file() and "\n" not in query):
+    if query == "-":
+        text = sys.stdin.read()
+    elif query.endswith((".rq", ".sparql")) or (Path(query).is_file() and "\n" not in query):
         try:
             text = Path(query).read_text(encoding="utf-8")
         except OSError as exc:
             click.echo(f"error: cannot read {query}: {exc.strerror}", err=True)
             sys.exit(1)
     try:
-        store = load_store(Path(ontology) if ontology else layout.ontology)
-        click.echo(format_result(run_query(store, text), fmt))
+        if endpoint:
+            result = run_remote(endpoint, text, graph=graph, timeout=timeout)
+        else:
+            store = load_store(Path(ontology) if ontology else _layout(root).ontology)
+            result = run_query(store, text)
+        click.echo(format_result(result, fmt))
     except QueryError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if result.warning:
+        click.echo(f"warning: {result.warning}", err=True)
+
+
+@main.command()
+@root_option
+@click.option("--ontology", type=click.Path(file_okay=False), default=None,
+              help="Release folder to serve (default: ontology/).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; the default accepts connections from this machine only.")
+@click.option("--port", default=8000, show_default=True, help="Port to bind (0: any free port).")
+@click.option("--time-limit", default=10.0, show_default=True,
+              help="Seconds a query may run; past it the query is stopped and the client gets 503.")
+@click.option("--max-results", default=10000, show_default=True,
+              help="Most rows (or triples) one answer holds; a longer answer is cut and flagged.")
+@click.option("--workers", default=2, show_default=True, help="Queries run at the same time (one process each).")
+@click.option("--quiet", is_flag=True, help="Do not log requests to standard error.")
+def serve(root: str | None, ontology: str | None, host: str, port: int, time_limit: float, max_results: int,
+          workers: int, quiet: bool) -> None:
+    """Serve the release: a read-only SPARQL 1.1 endpoint (/sparql), term pages, VoID and downloads."""
+    from .query import QueryError
+    from .serve import ServeConfig, serve_forever
+
+    config = ServeConfig(ontology=(Path(ontology) if ontology else _layout(root).ontology).resolve(),
+                         host=host, port=port, time_limit=time_limit, max_results=max_results, workers=workers,
+                         quiet=quiet)
+    try:
+        serve_forever(config, announce=lambda line: click.echo(line))
+    except (QueryError, ValueError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
 
