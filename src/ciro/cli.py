@@ -223,5 +223,62 @@ def ingest(root: str | None, out: str | None, paths: tuple[Path, ...]) -> None:
         click.echo(f"{path}: " + ", ".join(str(p) for p in written))
     sys.exit(1 if failed else 0)
 
+
+@main.group()
+def bench() -> None:
+    """Performance at scale: synthetic KBs and the benchmark (docs/performance.md)."""
+
+
+@bench.command("generate")
+@click.argument("n", type=int)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Project folder to write (replaced).")
+@click.option("--seed", default=0, show_default=True, help="Same seed, same files.")
+@click.option("--inject-errors", is_flag=True, help="Inject one error of every kind the validator checks.")
+@click.option("--kinds", default=None, metavar="K1,K2", help="With --inject-errors: only these kinds.")
+def bench_generate(n: int, out: str, seed: int, inject_errors: bool, kinds: str | None) -> None:
+    """Write the curated KB scaled to N evidence items (synthetic records shaped like it) to --out; with
+    --inject-errors, out/manifest.json lists every injected error and where a validator must report it."""
+    from .bench import generate
+
+    try:
+        manifest = generate(n, Path(out), seed=seed, inject=inject_errors,
+                            kinds=tuple(kinds.split(",")) if kinds else None)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    records = sum(manifest["synthetic_records"].values())
+    click.echo(f"{out}: {n} evidence items ({manifest['evidence_items']['synthetic']} synthetic, {records} synthetic "
+               f"records); {len(manifest['injected'])} errors injected; manifest: {Path(out) / 'manifest.json'}")
+
+
+@bench.command("run")
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Evidence items per KB, comma-separated.")
+@click.option("--work", type=click.Path(file_okay=False), default=None,
+              help="Folder for the KBs and intermediate files (kept; default: a temporary folder, removed).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--repeats", type=int, default=None,
+              help="Runs per stage (default: 5 at 1k, 3 at 10k, 1 above 20k; slow reference paths once above 20k).")
+@click.option("--linkml-max", default=10000, show_default=True, help="Run linkml-convert up to this N only.")
+@click.option("--rdflib-timeout", default=60, show_default=True, help="Seconds before an rdflib CQ is given up.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write every measurement here.")
+@click.option("--markdown", "md_out", type=click.Path(dir_okay=False), default=None, help="Write the tables here.")
+def bench_run(sizes: str, work: str | None, seed: int, repeats: int | None, linkml_max: int, rdflib_timeout: int,
+              json_out: str | None, md_out: str | None) -> None:
+    """Run the benchmark (minutes to ~half an hour at 100k) and print its tables."""
+    from .bench.run import report_markdown, run_benchmark
+
+    results = run_benchmark([int(n) for n in sizes.split(",")], Path(work) if work else None, seed=seed,
+                            repeats=repeats, linkml_max=linkml_max, rdflib_timeout=rdflib_timeout,
+                            log=lambda line: click.echo(line, err=True))
+    results["options"] = {"sizes": sizes, "seed": seed, "repeats": repeats, "linkml_max": linkml_max,
+                          "rdflib_timeout": rdflib_timeout}
+    text = report_markdown(results)
+    if json_out:
+        Path(json_out).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    if md_out:
+        Path(md_out).write_text(text, encoding="utf-8")
+    click.echo(text)
+
+
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 __all__ = [
+    "STAGES",
     "Problem",
     "CiroError",
     "InputError",
@@ -20,6 +21,10 @@ __all__ = [
     "ValidationFailed",
     "BuildError",
 ]
+
+# The validation layers, in the order they run; a Problem's `stage` is one of these.
+# "internal" marks a bug in CIRO itself (a check that crashed), reported rather than raised.
+STAGES = ("yaml", "schema", "identifier", "reference", "rdf", "shacl", "quote", "internal")
 
 
 @dataclass(frozen=True, order=True)
@@ -36,9 +41,8 @@ class Problem:
 
     def format(self) -> str:
         """Render as `file:line: record: field: message` (the one-line form curators read)."""
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        parts = [where, self.record or "-", self.field or "-", self.message]
-        text = ": ".join(parts)
+        text = f"{self.file or '-'}:{self.line}: {self.record or '-'}: {self.field or '-'}: {self.message}"
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)  # one line, no terminal codes
         return text if self.severity == "error" else f"{text} [warning]"
 
     def as_dict(self) -> dict:

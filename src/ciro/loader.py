@@ -1,15 +1,21 @@
-"""Read instance YAML files into one knowledge-base dict, remembering the file and line of every field.
+"""Read instance YAML files into records, remembering the file and line of every field.
 
-YAML is parsed with libyaml's C loader (parsing dominates load time). Each file holds one record (a
-mapping) or a list of records; the folder it sits in (instances/<kind>/) says what kind of record.
-Problems are collected, not raised, so one run reports every broken file.
+Each file holds one record (a mapping) or a list of records; the folder right below instances/ says what
+kind of record (instances/<kind>/...). A file is checked before anything is built from it: that it is a
+regular file of reasonable size, UTF-8, one YAML document, without anchors or aliases (the 'billion laughs'
+bomb needs them; curators never do), without duplicate keys and not absurdly deep. Problems are collected,
+not raised, so one run reports every broken file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
+import re
+import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -17,12 +23,16 @@ import yaml
 from .errors import Problem
 from .layout import RECORD_DIRS
 
-__all__ = ["Location", "LoadedKB", "load_paths", "MAX_FILE_BYTES", "YAML_SUFFIXES"]
+__all__ = ["Location", "Record", "LoadedKB", "load_paths", "describe", "MAX_FILE_BYTES", "YAML_SUFFIXES"]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a curated record is a few kB; anything this large is a mistake
-MAX_NODES = 200_000  # bounds the work done on one file, whatever its structure
+MAX_NODES = 100_000  # bounds the work done on one file, whatever its structure
+MAX_DEPTH = 20  # a record nests four levels deep (record, has_evidence, item, list); deeper is a mistake
 YAML_SUFFIXES = (".yaml", ".yml")
+SOURCES = "sources"  # instances/sources/ holds the kept texts (and keyword lists), not records
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The ids a file that could not be read seems to declare: references to them are not reported again.
+_ID_LINE = re.compile(r"^[ \t-]*id:[ \t]*['\"]?([^\s'\"#]+)", re.M)
 
 
 @dataclass(frozen=True)
@@ -33,195 +43,355 @@ class Location:
     line: int
 
 
+@dataclass(frozen=True, eq=False)
+class Record:
+    """One record as read from a file: its data, its kind, and where it and each of its fields are."""
+
+    kind: str  # the KnowledgeBase slot (mechanisms, targets...), or "evidence" for an inlined item
+    data: dict
+    name: str  # the id; an evidence item without a usable one is named <parent id>/has_evidence[<n>]
+    file: str
+    line: int
+    lines: dict[str, int]  # field -> line of its key
+    parent: Record | None = None
+    index: int = 0  # position in the parent's has_evidence list
+
+    @property
+    def id(self) -> str | None:
+        """The record's id when it is usable (non-empty text)."""
+        value = self.data.get("id")
+        return value if isinstance(value, str) and value.strip() else None
+
+    def where(self, field_name: str = "") -> Location:
+        """The line of a field's key, else of the record."""
+        return Location(self.file, self.lines.get(field_name, self.line))
+
+
 @dataclass
 class LoadedKB:
-    """The records of every file read, by KnowledgeBase slot, with where each came from."""
+    """Every record read, with where it came from, and the problems met while reading."""
 
     data: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in RECORD_DIRS.values()})
-    # (record id, field name or "") -> location; nested evidence records are indexed by their own id.
-    locations: dict[tuple[str, str], Location] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)  # evidence items included, in the order read
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    context_files: set[str] = field(default_factory=set)  # read only so references resolve; not reported
+    unread_ids: set[str] = field(default_factory=set)  # ids declared in files that could not be read
 
-    def where(self, record: str, slot: str = "") -> Location:
+    @cached_property
+    def _named(self) -> dict[str, Record]:
+        named: dict[str, Record] = {}
+        for record in self.records:
+            named.setdefault(record.name, record)
+        return named
+
+    def record(self, name: str) -> Record | None:
+        """The first record read with this name (id)."""
+        return self._named.get(name)
+
+    def where(self, name: str, field_name: str = "") -> Location:
         """The best known location of a record's field, else of the record, else nowhere."""
-        return (
-            self.locations.get((record, slot))
-            or self.locations.get((record, ""))
-            or Location("", 0)
-        )
+        record = self._named.get(name)
+        return record.where(field_name) if record else Location("", 0)
 
-    def records(self):
-        """Every top-level record with its KB slot."""
-        for slot, items in self.data.items():
-            for item in items:
-                yield slot, item
+    def selected(self, file: str) -> bool:
+        """Whether problems in `file` are to be reported (it was asked for, not only read for context)."""
+        return file not in self.context_files
 
 
-def _display(path: Path, base: Path | None) -> str:
-    if base is not None:
-        try:
-            return str(path.relative_to(base))
-        except ValueError:
-            pass
-    return str(path)
-
-
-def _collect(paths: list[Path]) -> tuple[list[tuple[Path, str | None]], list[Problem]]:
-    """Files to read, each with the KB slot its folder names (None when the folder names none)."""
-    found: list[tuple[Path, str | None]] = []
-    problems: list[Problem] = []
-    for path in paths:
-        try:
-            is_dir = path.is_dir()
-        except OSError as exc:
-            problems.append(Problem(str(path), 0, "", "", f"cannot read: {exc.strerror}", "yaml"))
-            continue
-        if is_dir and path.name in RECORD_DIRS:
-            roots = [path]
-        elif is_dir:
-            roots = [path / name for name in RECORD_DIRS if (path / name).is_dir()]
-        else:
-            found.append((path, RECORD_DIRS.get(path.parent.name)))
-            continue
-        for root in roots:
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-                dirnames.sort()
-                for name in sorted(filenames) + [d for d in dirnames if d.endswith(YAML_SUFFIXES)]:
-                    if name.endswith(YAML_SUFFIXES):
-                        found.append((Path(dirpath) / name, RECORD_DIRS[root.name]))
-    return found, problems
-
-
-def _read_text(path: Path, shown: str) -> str:
-    """The file's text, or a Problem raised as ValueError-free `_FileProblem`."""
-    try:
-        if path.is_symlink():
-            path.resolve(strict=True)  # raises on a loop or a dangling link, before any read
-        if path.is_dir():
-            raise _FileProblem(shown, 0, "is a directory, not a YAML file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _FileProblem(shown, 0, f"file is {size} bytes; records are limited to {MAX_FILE_BYTES} bytes")
-        raw = path.read_bytes()
-    except RuntimeError:
-        raise _FileProblem(shown, 0, "symbolic link loop") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _FileProblem(shown, 0, "symbolic link loop") from None
-        raise _FileProblem(shown, 0, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _FileProblem(shown, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
-    if not text.strip():
-        raise _FileProblem(shown, 0, "file is empty")
-    return text
+def describe(value) -> str:
+    """A short, readable description of a YAML value: its kind and, for a scalar, the value itself."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    kind = {bool: "true/false", int: "a number", float: "a number", str: "text"}.get(type(value))
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"{kind or 'a ' + type(value).__name__} {text}"
 
 
 class _FileProblem(Exception):
-    def __init__(self, file: str, line: int, message: str):
+    def __init__(self, message: str, line: int = 1):
         super().__init__(message)
-        self.problem = Problem(file, line, "", "", message, "yaml")
+        self.message, self.line = message, line
 
 
-def _compose(text: str, shown: str):
-    loader = _Loader(text)
+def _kind(path: Path) -> str | None:
+    """The KB slot a file's folder names: the folder right below instances/, else the file's own folder."""
+    folders = path.parts[:-1]
+    if "instances" in folders:
+        below = folders[len(folders) - folders[::-1].index("instances"):]
+        return RECORD_DIRS.get(below[0]) if below else None
+    return RECORD_DIRS.get(path.parent.name)
+
+
+def _in_sources(path: Path) -> bool:
+    parts = path.parts
+    return any(a == "instances" and b == SOURCES for a, b in zip(parts, parts[1:], strict=False))
+
+
+def _collect(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The record files under `paths` (a project folder means its instances/), and files ignored there."""
+    files: list[Path] = []
+    warnings: list[Problem] = []
+    for path in paths:
+        path = path.absolute()
+        if path.is_dir() and (path / "instances").is_dir():
+            path = path / "instances"
+        if not path.is_dir():
+            files.append(path)  # a missing or unreadable file is reported when read
+            continue
+        for dirpath, dirnames, filenames in os.walk(path):  # symbolic links to folders are not followed
+            here = Path(dirpath)
+            if _in_sources(here):
+                dirnames[:] = []
+                continue
+            names = sorted(filenames + [d for d in dirnames if d.endswith(YAML_SUFFIXES)])
+            dirnames[:] = sorted(d for d in dirnames if not d.endswith(YAML_SUFFIXES) and not d.startswith("."))
+            for name in names:
+                if name.startswith("."):
+                    continue  # editor and system files
+                if name.endswith(YAML_SUFFIXES):
+                    files.append(here / name)
+                elif _kind(here / name) is not None:
+                    warnings.append(Problem(str(here / name), 1, "", "", "not a .yaml file: ignored", "yaml",
+                                            "warning"))
+    return files, warnings
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise _FileProblem(shown, 0, "file is empty")
-        _check_nodes(node, shown)
-        return loader.construct_document(node), node
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        if "\t" in text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else False:
-            msg += " (YAML does not allow tab characters for indentation; use spaces)"
-        raise _FileProblem(shown, line, f"YAML syntax error: {msg}") from None
-    except yaml.YAMLError as exc:
-        raise _FileProblem(shown, 0, f"YAML error: {exc}") from None
-    finally:
-        loader.dispose()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise _FileProblem("is a directory, not a YAML file")
+        if not stat.S_ISREG(info.st_mode):
+            raise _FileProblem("is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _FileProblem(f"file is {info.st_size / 2**20:.1f} MB; a record file may hold at most "
+                               f"{MAX_FILE_BYTES // 2**20} MB")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _FileProblem("symbolic link loop") from None
+        if exc.errno == errno.ENOENT:
+            raise _FileProblem("broken symbolic link" if path.is_symlink() else "no such file") from None
+        raise _FileProblem(f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _FileProblem(f"file is larger than {MAX_FILE_BYTES // 2**20} MB")
+    return raw
 
 
-def _check_nodes(root, shown: str) -> None:
-    """Reject aliases (the 'billion laughs' bomb needs them; curators never do) and duplicate keys."""
-    seen: set[int] = set()
-    stack = [root]
-    count = 0
-    while stack:
-        node = stack.pop()
+def _decode(raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise _FileProblem(f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line) from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise _FileProblem("file is empty")
+    return text
+
+
+def _scan(text: str) -> None:
+    """Check the event stream: no aliases, bounded depth and size (before anything is composed)."""
+    depth = count = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise _FileProblem("YAML aliases (*name) are not allowed in CIRO records: write the value out", line)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _FileProblem(f"nested more than {MAX_DEPTH} levels deep", line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
         count += 1
         if count > MAX_NODES:
-            raise _FileProblem(shown, node.start_mark.line + 1, f"more than {MAX_NODES} YAML nodes in one file")
-        if id(node) in seen:
-            raise _FileProblem(
-                shown, node.start_mark.line + 1, "YAML anchors and aliases (&, *) are not allowed in CIRO records"
-            )
-        seen.add(id(node))
+            raise _FileProblem(f"more than {MAX_NODES} YAML nodes in one file", line)
+
+
+def _check_keys(root: yaml.Node) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
         if isinstance(node, yaml.MappingNode):
-            keys: dict[str, int] = {}
+            first: dict[tuple[str, str], int] = {}
             for key, value in node.value:
-                name = str(key.value)
-                if isinstance(key, yaml.ScalarNode) and name in keys:
-                    raise _FileProblem(
-                        shown,
-                        key.start_mark.line + 1,
-                        f"duplicate key '{name}' (first on line {keys[name]})",
-                    )
-                keys[name] = key.start_mark.line + 1
+                line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode) and (key.tag, key.value) in first:
+                    raise _FileProblem(f"duplicate key '{key.value}' (first on line {first[key.tag, key.value]})",
+                                       line)
+                first.setdefault((key.tag, key.value), line)
                 stack.append(value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
 
 
-def _index(kb: LoadedKB, record: dict, node, shown: str) -> None:
-    """Remember the line of the record and of each of its fields; recurse into nested evidence."""
-    rid = str(record.get("id", "")) if isinstance(record, dict) else ""
-    if not rid or not isinstance(node, yaml.MappingNode):
+def _bad_scalar_line(root: yaml.Node) -> int:
+    """The line of the first scalar that cannot be built (a date such as 2020-13-45)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                yaml.constructor.SafeConstructor().construct_object(node)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return node.start_mark.line + 1
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return 1
+
+
+def _parse(text: str):
+    """The data of the single YAML document in `text`, and its node tree (for line numbers)."""
+    node = None
+    try:
+        _scan(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise _FileProblem("file is empty (only comments)")
+            _check_keys(node)
+            return loader.construct_document(node), node
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        lines = text.splitlines()
+        indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())] if line <= len(lines) else ""
+        if "\t" in indent:
+            raise _FileProblem("YAML syntax error: a tab is used for indentation; YAML allows only spaces", line) \
+                from None
+        if "expected a single document" in str(exc.context):
+            raise _FileProblem("a second YAML document ('---') in one file: write one record per file, or a "
+                               "list of records", line) from None
+        context = str(exc.context or "")
+        if context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            context += f" (from line {exc.context_mark.line + 1})"
+        kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        message = ": ".join(x for x in (context, str(exc.problem or "")) if x)
+        raise _FileProblem(f"{kind}: {message}", line) from None
+    except yaml.YAMLError as exc:  # a reader error: a character YAML does not allow
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise _FileProblem(f"YAML error: {reason}", line) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value that cannot exist, e.g. 2020-13-45
+        raise _FileProblem(f"YAML error: cannot read a value ({exc})",
+                           _bad_scalar_line(node) if node is not None else 1) from None
+
+
+def _field_lines(node: yaml.MappingNode) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for key, _value in node.value:
+        lines.setdefault(str(key.value), key.start_mark.line + 1)
+    return lines
+
+
+def _add_file(kb: LoadedKB, kind: str, shown: str, data, node: yaml.Node) -> None:
+    """Turn one file's data into records (and their evidence items), or problems."""
+    if isinstance(data, list) and not data:
+        kb.problems.append(Problem(shown, 1, "", "", "the file's list holds no records", "yaml"))
+    pairs = list(zip(data, node.value, strict=True)) if isinstance(data, list) else [(data, node)]
+    for item, item_node in pairs:
+        line = item_node.start_mark.line + 1
+        if not isinstance(item, dict) or not isinstance(item_node, yaml.MappingNode):
+            kb.problems.append(Problem(shown, line, "", "", "expected a record (a mapping of field: value), "
+                                       f"found {describe(item)}", "yaml"))
+            continue
+        lines = _field_lines(item_node)
+        rid = item.get("id")
+        if not isinstance(rid, str) or not rid.strip():
+            what = "record has no 'id'" if rid is None else \
+                f"'id' must be a CURIE such as CIRO:0000123, found {describe(rid)}"
+            kb.problems.append(Problem(shown, lines.get("id", line), "", "id", what, "schema"))
+            continue
+        record = Record(kind, item, rid, shown, line, lines)
+        kb.records.append(record)
+        kb.data[kind].append(item)
+        evidence, evidence_node = item.get("has_evidence"), _value_node(item_node, "has_evidence")
+        if not isinstance(evidence, list) or not isinstance(evidence_node, yaml.SequenceNode):
+            continue
+        for n, (ev, ev_node) in enumerate(zip(evidence, evidence_node.value, strict=True)):
+            if isinstance(ev, dict) and isinstance(ev_node, yaml.MappingNode):
+                ev_id = ev.get("id")
+                name = ev_id if isinstance(ev_id, str) and ev_id.strip() else f"{record.name}/has_evidence[{n}]"
+                kb.records.append(Record("evidence", ev, name, shown, ev_node.start_mark.line + 1,
+                                         _field_lines(ev_node), record, n))
+
+
+def _value_node(mapping: yaml.MappingNode, name: str):
+    return next((value for key, value in mapping.value if key.value == name), None)
+
+
+def _display(path: Path, base: Path | None) -> str:
+    """The path relative to the project folder when it lies inside it (symbolic links are not followed)."""
+    if base is not None and path.is_relative_to(base):
+        return str(path.relative_to(base))
+    return str(path)
+
+
+def _read(kb: LoadedKB, path: Path, shown: str) -> None:
+    """Read one file into `kb`; a crash becomes an 'internal' problem (CIRO_DEBUG=1 re-raises it)."""
+    try:
+        _read_file(kb, path, shown)
+    except Exception as exc:
+        if os.environ.get("CIRO_DEBUG"):
+            raise
+        kb.problems.append(Problem(shown, 1, "", "", f"internal error while reading ({type(exc).__name__}: {exc}); "
+                                   "please report it", "internal"))
+
+
+def _read_file(kb: LoadedKB, path: Path, shown: str) -> None:
+    kind = _kind(path)
+    if not os.path.lexists(path):
+        kb.problems.append(Problem(shown, 1, "", "", "no such file", "yaml"))
         return
-    kb.locations.setdefault((rid, ""), Location(shown, node.start_mark.line + 1))
-    for key, value in node.value:
-        kb.locations.setdefault((rid, str(key.value)), Location(shown, key.start_mark.line + 1))
-        if str(key.value) == "has_evidence" and isinstance(value, yaml.SequenceNode):
-            items = record.get("has_evidence") or []
-            for item, item_node in zip(items, value.value, strict=False):
-                if isinstance(item, dict):
-                    _index(kb, item, item_node, shown)
+    if kind is None:
+        kb.problems.append(Problem(shown, 1, "", "", "file outside any record folder: put it under instances/"
+                                   f"<kind>/ with kind one of {', '.join(RECORD_DIRS)}", "yaml"))
+        return
+    raw = None
+    try:
+        raw = _read_bytes(path)
+        data, node = _parse(_decode(raw))
+    except _FileProblem as exc:
+        kb.problems.append(Problem(shown, exc.line, "", "", exc.message, "yaml"))
+        if raw is not None:
+            kb.unread_ids.update(_ID_LINE.findall(raw.decode("utf-8", "replace")))
+        return
+    _add_file(kb, kind, shown, data, node)
 
 
-def load_paths(paths: list[Path], base: Path | None = None) -> LoadedKB:
-    """Read every record file under `paths`; problems are collected in the result, never raised."""
+def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = ()) -> LoadedKB:
+    """Read every record file under `paths`; problems are collected in the result, never raised.
+
+    Files under `context` that are not under `paths` are read first, only so that references resolve;
+    their problems are marked as not selected (see LoadedKB.selected).
+    """
     kb = LoadedKB()
-    files, kb.problems = _collect(paths)
-    for path, slot in files:
+    base = base.absolute() if base is not None else None
+    files, ignored = _collect(list(paths))
+    kb.problems = [dataclasses.replace(p, file=_display(Path(p.file), base)) for p in ignored]
+    chosen = set(files)
+    extra = [p for p in _collect(list(context))[0] if p not in chosen] if context else []
+    seen: set[Path] = set()
+    for path in extra + files:
+        if path in seen:
+            continue
+        seen.add(path)
         shown = _display(path, base)
         kb.files.append(shown)
-        if slot is None:
-            kb.problems.append(
-                Problem(shown, 0, "", "", "cannot tell the kind of record: put the file under "
-                        f"instances/<kind>/ with kind one of {', '.join(RECORD_DIRS)}", "yaml")
-            )
-            continue
-        try:
-            data, node = _compose(_read_text(path, shown), shown)
-        except _FileProblem as exc:
-            kb.problems.append(exc.problem)
-            continue
-        items, nodes = (data, node.value) if isinstance(data, list) else ([data], [node])
-        for item, item_node in zip(items, nodes, strict=True):
-            line = item_node.start_mark.line + 1
-            if not isinstance(item, dict):
-                kb.problems.append(
-                    Problem(shown, line, "", "", f"expected a record (a YAML mapping), found {type(item).__name__}")
-                )
-                continue
-            if "id" not in item:
-                kb.problems.append(Problem(shown, line, "", "id", "record has no 'id'"))
-                continue
-            kb.data[slot].append(item)
-            _index(kb, item, item_node, shown)
+        if len(seen) <= len(extra):
+            kb.context_files.add(shown)
+        _read(kb, path, shown)
     return kb

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-__all__ = ["normalise", "split_quote", "find_quote", "SourceText", "read_source_text"]
+__all__ = ["normalise", "split_quote", "find_quote", "explain_miss", "SourceText", "read_source_text",
+           "MAX_SOURCE_BYTES"]
+
+MAX_SOURCE_BYTES = 20 * 1024 * 1024  # a kept text is a paper or an abstract; far larger is a mistake
 
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\]|\[…\])\s*")
 _SPACE = re.compile(r"\s+")
@@ -59,6 +61,31 @@ def find_quote(quote: str, text_normalised: str) -> bool:
     return True
 
 
+def explain_miss(quote: str, text_normalised: str) -> str:
+    """Say where a quote that `find_quote` rejected stops matching the text (for the curator to fix it)."""
+    position = 0
+    parts = split_quote(quote)
+    for n, part in enumerate(parts):
+        found = text_normalised.find(part, position)
+        if found >= 0:
+            position = found + len(part)
+            continue
+        if n and text_normalised.find(part) >= 0:
+            return f"its part \"{part}\" is in the text, but not after the part before it"
+        words = part.split(" ")
+        low, high = 0, len(words)  # the longest run of leading words found: binary search on its length
+        while low < high:
+            mid = (low + high + 1) // 2
+            if text_normalised.find(" ".join(words[:mid]), position) >= 0:
+                low = mid
+            else:
+                high = mid - 1
+        if low == 0:
+            return f"the text has no \"{words[0]}\"" + (" after the part before it" if n else "")
+        return f"the text matches up to \"{' '.join(words[:low])}\""
+    return "it is there"
+
+
 @dataclass(frozen=True)
 class SourceText:
     """The kept text of one publication, ready for quote checks."""
@@ -68,10 +95,16 @@ class SourceText:
     normalised: str
 
 
-@cache
 def read_source_text(path: Path) -> SourceText:
-    """Read a kept source (front matter, if any, is skipped: quotes come from the document body)."""
-    text = path.read_text(encoding="utf-8")
+    """Read a kept source (front matter, if any, is skipped: quotes come from the document body).
+
+    Raises OSError or UnicodeDecodeError; ValueError when the file is larger than MAX_SOURCE_BYTES.
+    """
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_SOURCE_BYTES + 1)
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise ValueError(f"larger than {MAX_SOURCE_BYTES // 2**20} MB")
+    text = raw.decode("utf-8")
     if text.startswith("---\n"):
         end = text.find("\n---\n", 4)
         if end >= 0:

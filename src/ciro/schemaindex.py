@@ -1,7 +1,8 @@
 """What the validator needs to know about the schema, compiled once from the LinkML SchemaView.
 
-Generating the JSON Schema costs about a second, so it is cached on disk, keyed by the schema's hash and
-the LinkML version.
+Compiled results are cached by the content of the schema folder (not its path), so copies of the schema
+share them and an edited schema is never served stale. Generating the JSON Schema costs about a second, so
+it is also cached on disk, keyed by that content and the LinkML version.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-__all__ = ["SlotInfo", "SchemaIndex", "schema_index", "json_schema"]
+__all__ = ["SlotInfo", "SchemaIndex", "schema_index", "json_schema", "generate_json_schema", "schema_digest",
+           "cached_text"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class SlotInfo:
     multivalued: bool
     reference: bool  # range is a class referenced by id (not inlined)
     inlined: bool
+    required: bool
     allowed_prefixes: tuple[str, ...]
 
 
@@ -41,9 +43,14 @@ class SchemaIndex:
     class_xref_prefixes: dict[str, tuple[str, ...]]  # class -> allowed xref prefixes
     enum_values: dict[str, tuple[str, ...]]  # enum name -> permissible values
     slot_predicates: dict[str, str]  # predicate IRI -> slot name
+    sub_slots: dict[str, frozenset[str]]  # slot -> itself and every slot that is_a it (involves_loss_of...)
 
     def is_a(self, class_name: str, ancestor: str) -> bool:
         return ancestor in self.ancestors.get(class_name, frozenset())
+
+    def class_of(self, kind: str) -> str:
+        """The class of a loaded record's kind (a KnowledgeBase slot, or "evidence")."""
+        return "Evidence" if kind == "evidence" else self.tree_slots[kind]
 
 
 def _prefix_list(annotations) -> tuple[str, ...]:
@@ -60,8 +67,27 @@ def _prefix_list(annotations) -> tuple[str, ...]:
     return ()
 
 
-@cache
+def schema_digest(schema_path: Path) -> str:
+    """A digest of every schema file in the schema's folder (the schema and any module it imports)."""
+    hasher = hashlib.sha256()
+    for path in sorted(schema_path.parent.glob("*")):
+        if path.is_file():
+            hasher.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return hasher.hexdigest()[:20]
+
+
+_INDEXES: dict[str, SchemaIndex] = {}
+
+
 def schema_index(schema_path: Path) -> SchemaIndex:
+    """The compiled index of the schema at `schema_path`."""
+    key = schema_digest(schema_path)
+    if key not in _INDEXES:
+        _INDEXES[key] = _compile(schema_path)
+    return _INDEXES[key]
+
+
+def _compile(schema_path: Path) -> SchemaIndex:
     from linkml_runtime.utils.schemaview import SchemaView
 
     view = SchemaView(str(schema_path))
@@ -84,6 +110,7 @@ def schema_index(schema_path: Path) -> SchemaIndex:
                 bool(slot.multivalued),
                 is_class and not inlined,
                 inlined,
+                bool(slot.required or slot.identifier),
                 _prefix_list(slot.annotations),
             )
             predicates[view.get_uri(slot, expand=True)] = slot.name
@@ -97,36 +124,42 @@ def schema_index(schema_path: Path) -> SchemaIndex:
     root = next(c for c in classes.values() if c.tree_root)
     tree_slots = {s.name: s.range for s in view.class_induced_slots(root.name)}
     prefixes = {p.prefix_prefix: str(p.prefix_reference) for p in view.schema.prefixes.values()}
+    sub_slots = {name: frozenset(view.slot_descendants(name, reflexive=True)) for name in view.all_slots()}
     return SchemaIndex(
-        slots, ancestors, prefixes, tree_slots, kind_prefixes, class_xref_prefixes, enum_values, predicates
+        slots, ancestors, prefixes, tree_slots, kind_prefixes, class_xref_prefixes, enum_values, predicates,
+        sub_slots,
     )
 
 
-def _cache_dir() -> Path:
+def cached_text(name: str, key: str, make) -> str:
+    """`make()`, cached in memory and on disk as ~/.cache/ciro/<name>-<key>; a read-only home only costs speed."""
+    if (name, key) in _TEXTS:
+        return _TEXTS[name, key]
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ciro"
-
-
-@cache
-def json_schema(schema_path: Path) -> dict:
-    """The JSON Schema LinkML generates for the schema (cached on disk by content hash)."""
-    import linkml_runtime
-
-    text = schema_path.read_bytes()
-    key = hashlib.sha256(text + linkml_runtime.__name__.encode() + _linkml_version().encode()).hexdigest()[:20]
-    cached = _cache_dir() / f"jsonschema-{key}.json"
+    cached = Path(base) / "ciro" / f"{name}-{key}"
     if cached.is_file():
-        return json.loads(cached.read_text(encoding="utf-8"))
-    result = generate_json_schema(schema_path)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(result)
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only home only costs speed
-    return json.loads(result)
+        text = cached.read_text(encoding="utf-8")
+    else:
+        text = make()
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, cached)
+        except OSError:
+            pass
+    _TEXTS[name, key] = text
+    return text
+
+
+_TEXTS: dict[tuple[str, str], str] = {}
+
+
+def json_schema(schema_path: Path) -> dict:
+    """The JSON Schema LinkML generates for the schema."""
+    key = f"{schema_digest(schema_path)}-linkml{_linkml_version()}.json"
+    return json.loads(cached_text("jsonschema", key, lambda: generate_json_schema(schema_path)))
 
 
 def generate_json_schema(schema_path: Path) -> str:

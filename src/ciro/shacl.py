@@ -1,22 +1,18 @@
 """SHACL validation of the emitted RDF: shapes LinkML generates from the schema, plus CIRO's own rules.
 
-pyshacl is the reference engine. Results are returned as (focus record, property, message) so the
-validator can place them at the YAML file and line that produced the triple.
+pyshacl is the reference engine. Each result keeps pyshacl's focus node, path and constraint component
+as they are (so a test can compare them with pyshacl's own report), plus a message a curator can read.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rdflib import Graph, Namespace, URIRef
 
 from .layout import Layout
-from .rdf import kb_to_graph
+from .schemaindex import cached_text, schema_digest
 
 __all__ = ["ShaclResult", "shapes_graph", "generate_shacl", "run_shacl", "RULES_FILE"]
 
@@ -26,10 +22,18 @@ RULES_FILE = "ciro-rules.shacl.ttl"  # in schema/: the rules a LinkML schema can
 
 @dataclass(frozen=True, order=True)
 class ShaclResult:
-    focus: str  # CURIE of the focus node
-    path: str  # predicate IRI ("" when the shape is about the node itself)
+    """One result of pyshacl's report."""
+
+    generic: bool  # False when the shape states its own sh:message (CIRO's rules do): those sort first
+    focus: str  # IRI of the focus node
+    path: str  # IRI of the result path ("" when the shape is about the node itself)
+    component: str  # IRI of the constraint component
+    severity: str  # "error" for sh:Violation, else "warning"
+    value: str  # the offending value, compressed to a CURIE where possible ("" when none)
     message: str
-    component: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def generate_shacl(schema_path: Path) -> str:
@@ -39,95 +43,76 @@ def generate_shacl(schema_path: Path) -> str:
     return ShaclGenerator(str(schema_path)).serialize()
 
 
-@cache
-def _generated_shapes_text(schema_path: Path) -> str:
-    # Cached on disk by schema hash: generation costs about a second on every validate otherwise.
-    key = hashlib.sha256(schema_path.read_bytes()).hexdigest()[:20]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    cached = Path(base) / "ciro" / f"shacl-{key}.ttl"
-    if cached.is_file():
-        return cached.read_text(encoding="utf-8")
-    text = generate_shacl(schema_path)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, cached)
-    except OSError:
-        pass
-    return text
+_SHAPES: dict[str, Graph] = {}
 
 
 def shapes_graph(layout: Layout) -> Graph:
-    """Generated shapes plus the project's own rules."""
-    graph = Graph()
-    graph.parse(data=_generated_shapes_text(layout.schema), format="turtle")
-    rules = layout.schema.parent / RULES_FILE
-    if rules.is_file():
-        graph.parse(rules, format="turtle")
-    return graph
+    """Generated shapes plus the project's own rules (compiled once per schema content; do not modify)."""
+    key = schema_digest(layout.schema)
+    if key not in _SHAPES:
+        graph = Graph()
+        graph.parse(data=cached_text("shacl", f"{key}.ttl", lambda: generate_shacl(layout.schema)), format="turtle")
+        rules = layout.schema.parent / RULES_FILE
+        if rules.is_file():
+            graph.parse(rules, format="turtle")
+        _SHAPES[key] = graph
+    return _SHAPES[key]
 
 
-def _friendly(component: str, value, path_label: str, default: str) -> str:
-    name = component.rsplit("#", 1)[-1]
-    if name == "ClassConstraintComponent":
-        return f"'{value}' is not a record of the class this field needs"
-    if name == "MinCountConstraintComponent":
-        return f"missing required field '{path_label}'"
-    if name == "MaxCountConstraintComponent":
-        return f"'{path_label}' takes a single value"
-    if name == "ClosedConstraintComponent":
-        return f"unknown field '{path_label}'"
-    return default
+def _local(iri) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def run_shacl(data: dict[str, list[dict]], layout: Layout, graph: Graph | None = None) -> list[ShaclResult]:
-    """Validate the RDF of `data` with pyshacl; every violation as a ShaclResult."""
+def _message(shapes: Graph, component: str, shape, value: str, slot: str, default: str) -> tuple[bool, str]:
+    """The shape's own sh:message if it has one, else a plain sentence for the component."""
+    if shape is not None and shapes.value(shape, SH.message) is not None:
+        return True, default
+    name = _local(component).removesuffix("ConstraintComponent")
+    if name == "Class":
+        expected = _local(shapes.value(shape, SH["class"]) or "record of the right class")
+        return False, f"'{value}' is not {'an' if expected[:1] in 'AEIOU' else 'a'} {expected}"
+    messages = {
+        "MinCount": f"missing required field '{slot}'",
+        "MaxCount": f"{slot} takes a single value",
+        "Closed": f"unknown field '{slot}'",
+        "In": f"'{value}' is not a permissible value",
+        "Datatype": f"'{value}' is not of type {_local(shapes.value(shape, SH.datatype) or 'required')}",
+        "Pattern": f"'{value}' does not match the pattern {shapes.value(shape, SH.pattern)}",
+        "NodeKind": f"'{value}' is not {_local(shapes.value(shape, SH.nodeKind) or 'of the right kind')}",
+    }
+    return False, messages.get(name, default)
+
+
+def run_shacl(graph: Graph, layout: Layout, prefixes: dict[str, str], slots: dict[str, str]) -> list[ShaclResult]:
+    """Validate `graph` with pyshacl against `shapes_graph(layout)`; every result, sorted.
+
+    `prefixes` (prefix -> namespace) shorten values in messages; `slots` (predicate IRI -> slot name) names
+    the field in them.
+    """
     import pyshacl
 
-    from .rdf import RdfMapper
-
-    mapper = RdfMapper.from_schema(layout.schema)
-    data_graph = graph if graph is not None else kb_to_graph(data, layout.schema)
-    conforms, results_graph, _text = pyshacl.validate(
-        data_graph, shacl_graph=shapes_graph(layout), inference="none", advanced=True, allow_warnings=True
+    shapes = shapes_graph(layout)
+    _conforms, report, _text = pyshacl.validate(
+        graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
-    if conforms:
-        return []
-    namespaces = sorted(((str(ns), p) for p, ns in _prefixes(layout).items()), key=lambda x: -len(x[0]))
+    namespaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
     results = []
-    for node in results_graph.subjects(SH.resultSeverity, None):
-        focus = results_graph.value(node, SH.focusNode)
-        path = results_graph.value(node, SH.resultPath)
-        component = str(results_graph.value(node, SH.sourceConstraintComponent))
-        value = results_graph.value(node, SH.value)
-        message = str(results_graph.value(node, SH.resultMessage) or "SHACL violation")
+    for node in report.subjects(SH.resultSeverity, None):
+        path = report.value(node, SH.resultPath)
+        component = str(report.value(node, SH.sourceConstraintComponent))
+        value = report.value(node, SH.value)
+        shape = report.value(node, SH.sourceConstraint) or report.value(node, SH.sourceShape)
+        if shape is not None and shapes.value(shape, SH.message) is None:
+            shape = report.value(node, SH.sourceShape)
         path_iri = str(path) if isinstance(path, URIRef) else ""
-        path_label = mapper_slot_name(path_iri, layout) or path_iri
-        results.append(
-            ShaclResult(
-                _compress(str(focus), namespaces),
-                path_iri,
-                _friendly(component, _compress(str(value), namespaces) if value is not None else "", path_label,
-                          message),
-                component.rsplit("#", 1)[-1],
-            )
-        )
-    del mapper
+        value_text = _compress(str(value), namespaces) if value is not None else ""
+        default = str(report.value(node, SH.resultMessage) or "SHACL violation")
+        own, message = _message(shapes, component, shape, value_text, slots.get(path_iri, _local(path_iri)), default)
+        severity = "error" if report.value(node, SH.resultSeverity) == SH.Violation else "warning"
+        results.append(ShaclResult(not own, str(report.value(node, SH.focusNode)), path_iri, component, severity,
+                                   value_text, message))
     return sorted(set(results))
-
-
-def mapper_slot_name(predicate: str, layout: Layout) -> str:
-    from .schemaindex import schema_index
-
-    return schema_index(layout.schema).slot_predicates.get(predicate, "")
-
-
-def _prefixes(layout: Layout) -> dict[str, str]:
-    from .schemaindex import schema_index
-
-    return schema_index(layout.schema).prefixes
 
 
 def _compress(iri: str, namespaces: list[tuple[str, str]]) -> str:

@@ -1,27 +1,33 @@
 """Validate instance files in layers and collect every problem, each located at file:line.
 
-Order: YAML (loader) -> LinkML schema (its generated JSON Schema) -> identifiers, references, uniqueness,
-cycles (checks a schema cannot state) -> quotes against the kept sources -> SHACL on the emitted RDF.
-A problem already reported for a record and field is not reported again by a later layer.
+Layers, in order: YAML (the loader) -> LinkML schema (the JSON Schema LinkML generates) -> identifiers and
+references (Bioregistry patterns, the kind of identifier a slot takes, unique ids and labels, where each
+reference points, cycles) -> conversion to RDF -> SHACL (shapes generated from the schema, plus
+schema/ciro-rules.shacl.ttl) -> quotes against the kept sources. A (record, field) that one layer reported
+is not reported again by a later one, and a value found malformed is left out of the RDF, so one mistake
+gives one line. A check that crashes is reported as an 'internal' problem, never a traceback.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
-from .errors import Problem
+from .errors import STAGES, Problem
 from .layout import Layout
-from .loader import LoadedKB, load_paths
-from .quotes import find_quote, read_source_text
+from .loader import LoadedKB, Record, describe, load_paths
+from .quotes import explain_miss, find_quote, read_source_text, split_quote
 from .schemaindex import SchemaIndex, SlotInfo, json_schema, schema_index
+from .shacl import ShaclResult
 
 __all__ = ["Report", "validate", "validate_loaded"]
 
-CIRO_ID = re.compile(r"^CIRO:\d{7}$")
+CIRO_ID = re.compile(r"CIRO:[0-9]{7}")
+# Stages of one layer may report several problems on one (record, field); a later layer may not.
+_LAYER = {stage: n for n, stage in enumerate(STAGES)} | {"reference": STAGES.index("identifier")}
 
 
 @dataclass
@@ -33,6 +39,8 @@ class Report:
     records: int = 0
     quotes_checked: int = 0
     quotes_total: int = 0
+    shacl_results: list[ShaclResult] = field(default_factory=list)  # pyshacl's report, before de-duplication
+    graph: object = None  # the RDF graph SHACL validated (an rdflib Graph), None when not built
 
     @property
     def errors(self) -> list[Problem]:
@@ -56,333 +64,476 @@ class Report:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "problems": [p.as_dict() for p in self.problems],
+            "shacl_results": [r.as_dict() for r in self.shacl_results],
         }
 
 
 class _Collector:
-    """Adds problems at the location of (record, field), once per (record, field, message)."""
+    """Problems located at (record, field); a later layer never repeats a (record, field) already reported."""
 
     def __init__(self, kb: LoadedKB):
         self.kb = kb
         self.problems: list[Problem] = list(kb.problems)
-        self._seen: set[tuple[str, str]] = set()
+        self._stages: dict[tuple[str, str], set[str]] = {}  # (record, field) -> stages with an error there
         self._messages: set[tuple[str, str, str]] = set()
 
-    def add(self, record: str, slot: str, message: str, stage: str, severity: str = "error") -> None:
-        if (record, slot, message) in self._messages:
-            return
-        self._messages.add((record, slot, message))
+    def add(self, record: Record | str, slot: str, message: str, stage: str, severity: str = "error") -> None:
+        name = record.name if isinstance(record, Record) else record
         if severity == "error":
-            self._seen.add((record, slot))
-        where = self.kb.where(record, slot)
-        self.problems.append(Problem(where.file, where.line, record, slot, message, stage, severity))
+            if min((_LAYER[s] for s in self._stages.get((name, slot), ())), default=99) < _LAYER[stage]:
+                return
+            self.cover(name, slot, stage)
+        if (name, slot, message) in self._messages:
+            return
+        self._messages.add((name, slot, message))
+        where = record.where(slot) if isinstance(record, Record) else self.kb.where(name, slot)
+        self.problems.append(Problem(where.file, where.line, name, slot, message, stage, severity))
 
-    def seen(self, record: str, slot: str) -> bool:
-        return (record, slot) in self._seen or (record, "") in self._seen
+    def cover(self, name: str, slot: str, stage: str) -> None:
+        """Count (record, field) as reported by `stage`: its problem is reported elsewhere (where its cause is)."""
+        self._stages.setdefault((name, slot), set()).add(stage)
+
+    def failed(self, name: str, slot: str, stages: tuple[str, ...] = STAGES) -> bool:
+        """Whether any of `stages` reported an error at (record, field)."""
+        return not self._stages.get((name, slot), set()).isdisjoint(stages)
 
 
-def _all_records(kb: LoadedKB, index: SchemaIndex):
-    """(class name, record) for every record, nested evidence included."""
-    for slot, record in kb.records():
-        class_name = index.tree_slots[slot]
-        yield class_name, record, None
-        evidence = record.get("has_evidence")
-        for item in evidence if isinstance(evidence, list) else []:
-            if isinstance(item, dict):
-                yield "Evidence", item, record
+def _values(value) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _hint(word: str, choices, cutoff: float = 0.6) -> str:
+    """' (did you mean X?)' for the choice closest to `word`, or that starts with it; else ''."""
+    lowered = {str(c).casefold(): str(c) for c in choices}
+    close = difflib.get_close_matches(word.casefold(), list(lowered), n=1, cutoff=cutoff)
+    starting = [c for c in lowered if word and c.startswith(word.casefold())]
+    close = close or (starting if len(starting) == 1 else [])
+    return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
+
+
+def _short(value) -> str:
+    """A value as a message shows it: at most 80 characters."""
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 # --- layer 2: the LinkML schema, through the JSON Schema it generates ---------------------------------
 
+_MEANT = re.compile(r"^unknown field .* \(did you mean '([^']+)'\?\)$")
+_JSON_TYPES = {"string": "text", "array": "a list", "object": "a mapping", "integer": "a whole number",
+               "number": "a number", "boolean": "true or false"}
+
+
 def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path: Path) -> None:
     import jsonschema
 
-    schema = json_schema(schema_path)
+    defs = json_schema(schema_path)["$defs"]
+    evidence = {(r.parent.name, r.index): r for r in kb.records if r.parent is not None}
     validators: dict[str, jsonschema.protocols.Validator] = {}
-    for slot, record in kb.records():
-        class_name = index.tree_slots[slot]
+    for record in kb.records:
+        if record.parent is not None:
+            continue  # checked with its parent, where the schema says what it may be
+        class_name = index.class_of(record.kind)
         if class_name not in validators:
-            sub = {"$defs": schema["$defs"], "$ref": f"#/$defs/{class_name}"}
-            validators[class_name] = jsonschema.Draft202012Validator(sub)
-        for error in sorted(validators[class_name].iter_errors(record), key=lambda e: list(map(str, e.path))):
-            target, slot_name = _locate(record, list(error.path), error)
-            out.add(target, slot_name, _friendly(error, index, class_name, list(error.path)), "schema")
+            validators[class_name] = jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{class_name}"})
+        errors = validators[class_name].iter_errors(record.data)
+        found: dict[tuple[str, str, object], tuple[Record, str]] = {}  # one problem per field (or list item)
+        for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator != "type")):
+            path = list(error.absolute_path)
+            target = record
+            if path[:1] == ["has_evidence"] and len(path) >= 2 and (record.name, path[1]) in evidence:
+                target, path = evidence[record.name, path[1]], path[2:]
+            for slot, message in _explain(error, path, index, index.class_of(target.kind)):
+                found.setdefault((target.name, slot, path[1] if len(path) > 1 else None), (target, message))
+        # A misspelt field is one mistake: 'lable' is unknown *because* 'label' is missing; say it once.
+        meant = {(key[0], m) for key, (_t, message) in found.items() for m in _MEANT.findall(message)}
+        for (name, slot, _item), (target, message) in found.items():
+            if message.startswith("missing required field") and (name, slot) in meant:
+                out.cover(name, slot, "schema")
+            else:
+                out.add(target, slot, message, "schema")
+    for record in kb.records:  # required text that is there but blank
+        slots = index.slots[index.class_of(record.kind)]
+        for slot, value in record.data.items():
+            info = slots.get(slot)
+            if info and info.required and isinstance(value, str) and not value.strip():
+                out.add(record, slot, f"{slot} is empty", "schema")
 
 
-def _locate(record: dict, path: list, error) -> tuple[str, str]:
-    """Which record (top-level or nested evidence) and field a JSON Schema error is about."""
-    rid = str(record.get("id"))
-    if error.validator == "additionalProperties" or error.validator == "required":
-        # The error sits on the object; the field is the offending or missing property.
-        extra = _offending_property(error)
-        if path[:1] == ["has_evidence"] and len(path) >= 2:
-            item = record["has_evidence"][path[1]]
-            return str(item.get("id", rid)) if isinstance(item, dict) else rid, extra
-        return rid, extra
-    if path[:1] == ["has_evidence"] and len(path) >= 3:
-        item = record["has_evidence"][path[1]]
-        if isinstance(item, dict):
-            return str(item.get("id", rid)), str(path[2])
-    return rid, str(path[0]) if path else ""
-
-
-def _offending_property(error) -> str:
-    if error.validator == "required":
-        match = re.match(r"'([^']+)' is a required property", error.message)
-        return match.group(1) if match else ""
-    match = re.search(r"\('([^']+)'", error.message)
-    return match.group(1) if match else ""
-
-
-def _friendly(error, index: SchemaIndex, class_name: str, path: list) -> str:
-    if error.validator == "required":
-        return f"missing required field '{_offending_property(error)}'"
+def _explain(error, path: list, index: SchemaIndex, owner: str) -> list[tuple[str, str]]:
+    """(field, message) for one JSON Schema error, in a curator's words."""
     if error.validator == "additionalProperties":
-        owner = "Evidence" if path[:1] == ["has_evidence"] else class_name
-        name = _offending_property(error)
-        known = list(index.slots.get(owner, {})) + ["id"]
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown field '{name}' for a {owner}{hint}"
-    if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        close = difflib.get_close_matches(str(error.instance), [str(v) for v in error.validator_value], n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"'{error.instance}' is not a permissible value{hint}; expected one of: {allowed}"
-    if error.validator == "type":
-        expected = error.validator_value
-        expected = " or ".join(t for t in expected if t != "null") if isinstance(expected, list) else expected
-        return f"expected {expected}, found {type(error.instance).__name__} {error.instance!r}"
-    if error.validator == "pattern":
-        return f"'{error.instance}' does not match the pattern {error.validator_value}"
+        known = error.schema.get("properties", {})
+        return [(str(k), f"unknown field '{k}' for {_a(owner)}{_hint(str(k), index.slots.get(owner, {}))}")
+                for k in error.instance if k not in known]
+    if error.validator == "required":
+        return [(p, f"missing required field '{p}'") for p in error.validator_value if p not in error.instance]
+    slot = str(path[0]) if path else ""
+    item = f" (item {path[1] + 1})" if len(path) > 1 and isinstance(path[1], int) else ""
     if error.validator in ("anyOf", "oneOf") and error.context:
-        return _friendly(error.context[0], index, class_name, path)
-    return error.message
+        useful = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
+        inner = _explain(useful[0] if useful else error.context[0], path, index, owner)
+        return [(slot, inner[0][1] if inner else error.message.splitlines()[0][:200])]
+    value = error.instance
+    if error.validator == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        hint = _hint(str(value), allowed)
+        tail = hint if hint else f"; expected one of: {', '.join(allowed)}"
+        return [(slot, f"'{_short(value)}' is not a permissible value{item}{tail}")]
+    if error.validator == "type":
+        if value is None:
+            return [(slot, f"an item of {slot} is empty{item}" if item else f"{slot} is empty")]
+        expected = _values(error.validator_value)
+        words = " or ".join(_JSON_TYPES.get(t, t) for t in expected if t != "null")
+        if "array" in expected and not isinstance(value, list):
+            words += " (one '- value' line per item)"
+        return [(slot, f"expected {words}{item}, found {describe(value)}")]
+    if error.validator == "pattern":
+        return [(slot, f"'{_short(value)}' does not match the pattern {error.validator_value}{item}")]
+    return [(slot, error.message.splitlines()[0][:200])]
 
 
 # --- layer 3: identifiers, references, uniqueness, cycles ---------------------------------------------
 
-@cache
-def _prefix_patterns(prefixes: tuple[str, ...]) -> dict[str, re.Pattern | None]:
-    """Each schema prefix's local-id pattern, from the Bioregistry (None when it has none)."""
-    import bioregistry
+_PATTERNS: dict[str, re.Pattern | None] = {}
 
-    patterns: dict[str, re.Pattern | None] = {}
-    for prefix in prefixes:
+
+def _pattern(prefix: str) -> re.Pattern | None:
+    """The prefix's local-id pattern, from the Bioregistry (None when it has none). ASCII digits only."""
+    if prefix not in _PATTERNS:
+        import bioregistry
+
         norm = bioregistry.normalize_prefix(prefix)
         pattern = bioregistry.get_pattern(norm) if norm else None
-        patterns[prefix] = re.compile(pattern) if pattern else None
-    return patterns
+        _PATTERNS[prefix] = re.compile(pattern, re.ASCII) if pattern else None
+    return _PATTERNS[prefix]
 
 
 def _check_curie(value, index: SchemaIndex, external: bool) -> str | None:
     """Why `value` is not a well-formed CURIE with a known prefix, or None when it is."""
-    if not isinstance(value, str) or ":" not in value or value.startswith(("http://", "https://")):
-        return f"'{value}' is not a CURIE (expected PREFIX:LOCAL_ID)"
-    prefix, local = value.split(":", 1)
+    if not isinstance(value, str):
+        return f"expected an identifier (PREFIX:ID), found {describe(value)}"
+    shown, (prefix, colon, local) = _short(value), value.partition(":")
+    if value.startswith(("http://", "https://")):
+        return f"'{shown}' is an IRI; write it as a CURIE (PREFIX:ID)"
+    if not colon or not prefix or not local or any(c.isspace() or c in '<>"{}|\\^`' for c in value):
+        return f"'{shown}' is not a CURIE (PREFIX:ID, such as CIRO:0000123)"
     if prefix == "CIRO":
-        return None if CIRO_ID.match(value) else f"'{value}' is not a CIRO identifier (CIRO: and 7 digits)"
+        return None if CIRO_ID.fullmatch(value) else f"'{shown}' is not a CIRO identifier (CIRO: and 7 digits)"
     if prefix not in index.prefixes:
-        close = difflib.get_close_matches(prefix, list(index.prefixes), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown prefix '{prefix}' in '{value}'{hint}"
-    if not external:
-        return None
-    pattern = _prefix_patterns(tuple(sorted(index.prefixes))).get(prefix)
-    if pattern is not None and not pattern.match(local):
-        return f"'{value}' does not match the {prefix} identifier pattern {pattern.pattern}"
+        return f"unknown prefix '{_short(prefix)}' in '{shown}'{_hint(prefix, index.prefixes, 0.5)}"
+    pattern = _pattern(prefix) if external else None
+    if pattern is not None and not pattern.fullmatch(local):
+        return f"'{shown}' does not match the {prefix} identifier pattern {pattern.pattern}"
     return None
 
 
-def _reference_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> None:
-    ids: dict[str, str] = {}  # id -> class
-    labels: dict[tuple[str, str], str] = {}  # (class, normalised label) -> id
-    for class_name, record, parent in _all_records(kb, index):
-        rid = record.get("id")
-        if not isinstance(rid, str):
-            continue
+@dataclass
+class _Ids:
+    """What the identifier layer learnt: the first record of each id, and ids not to resolve again."""
+
+    first: dict[str, Record] = field(default_factory=dict)
+    malformed: set[str] = field(default_factory=set)
+
+
+def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> _Ids:
+    ids = _Ids()
+    labels: dict[str, Record] = {}  # one label, one CIRO record, whatever its class (external terms may share)
+    for record in kb.records:
+        class_name, rid = index.class_of(record.kind), record.id
+        if rid is None:
+            continue  # an evidence item without an id: the schema layer said so
         external = class_name == "ExternalTerm"
         problem = _check_curie(rid, index, external)
+        if problem is None and external == rid.startswith("CIRO:"):
+            problem = (f"an external term cannot have a CIRO id ('{rid}')" if external
+                       else f"{_a(class_name)} needs a CIRO identifier (CIRO:NNNNNNN), found '{rid}'")
         if problem:
-            out.add(rid, "id", problem, "identifier")
-        elif not external and not rid.startswith("CIRO:"):
-            out.add(rid, "id", f"CIRO records use CIRO identifiers, found '{rid}'", "identifier")
-        if rid in ids:
-            first = kb.where(rid, "")
-            out.add(rid, "id", f"duplicate id (also used at {first.file}:{first.line})", "reference")
-        ids.setdefault(rid, class_name)
-        label = record.get("label")
-        if isinstance(label, str) and class_name not in ("Evidence", "ExternalTerm"):
-            key = (class_name, " ".join(label.casefold().split()))
-            if key in labels and labels[key] != rid:
-                out.add(rid, "label", f"duplicate label '{label}' (also {labels[key]})", "reference")
-            labels.setdefault(key, rid)
-
-    for class_name, record, parent in _all_records(kb, index):
-        rid = str(record.get("id"))
-        for slot_name, info in index.slots.get(class_name, {}).items():
-            if out.seen(rid, slot_name) or slot_name not in record:
-                continue
-            values = record[slot_name]
-            values = values if isinstance(values, list) else [values]
-            if info.reference or info.range == "uriorcurie" and slot_name != "id":
-                for value in values:
-                    _check_reference(rid, slot_name, info, value, ids, index, out, class_name)
-        if class_name == "Target":
-            _check_kind(rid, record, "xrefs", index.kind_prefixes.get(str(record.get("target_kind")), ()),
-                        f"a {record.get('target_kind')} target", out)
-        elif class_name in index.class_xref_prefixes:
-            _check_kind(rid, record, "xrefs", index.class_xref_prefixes[class_name], f"a {class_name}", out)
-        if class_name == "Evidence":
-            _check_kind(rid, record, "evidence_type", index.slots["Evidence"]["evidence_type"].allowed_prefixes,
-                        "an evidence type", out)
-            _check_claim(rid, record, parent, index, out)
-    _check_cycles(kb, out)
+            ids.malformed.add(rid)
+            out.add(record, "id", problem, "identifier")
+        elif rid in ids.first:
+            other = ids.first[rid]
+            at = other.where("id")
+            out.add(record, "id", f"duplicate id: also the id of {_a(index.class_of(other.kind))} at "
+                    f"{at.file}:{at.line}", "reference")
+        else:
+            ids.first[rid] = record
+        label = record.data.get("label")
+        if isinstance(label, str) and label.strip() and class_name not in ("Evidence", "ExternalTerm"):
+            other = labels.setdefault(" ".join(label.casefold().split()), record)
+            if other is not record and other.id != rid:
+                at = other.where("label")
+                out.add(record, "label", f"duplicate label '{label}': also the label of {other.name} at "
+                        f"{at.file}:{at.line}", "reference")
+    by_label = {" ".join(str(r.data.get("label")).casefold().split()): rid for rid, r in ids.first.items()}
+    for record in kb.records:
+        class_name = index.class_of(record.kind)
+        for slot, info in index.slots[class_name].items():
+            if slot != "id" and (info.reference or info.range == "uriorcurie") and not out.failed(record.name, slot):
+                for value in _values(record.data.get(slot)):
+                    _check_reference(kb, index, out, ids, by_label, record, info, value)
+        if class_name == "Evidence" and record.parent is not None:
+            _check_claim(record, index, out)
+    _check_cycles(ids, index, out)
+    return ids
 
 
-def _check_reference(rid, slot_name, info: SlotInfo, value, ids, index, out, class_name) -> None:
-    if info.range == "uriorcurie":
-        problem = _check_curie(value, index, external=False)
-        if problem:
-            out.add(rid, slot_name, problem, "identifier")
-        elif slot_name == "about_object" and value not in ids:
-            out.add(rid, slot_name, f"'{value}' does not refer to any record", "reference")
+def _allowed_prefixes(record: Record, index: SchemaIndex, info: SlotInfo) -> tuple[str, ...]:
+    class_name = index.class_of(record.kind)
+    if info.name == "xrefs" and class_name == "Target":
+        return index.kind_prefixes.get(str(record.data.get("target_kind")), ())
+    if info.name == "xrefs":
+        return index.class_xref_prefixes.get(class_name, ())
+    return info.allowed_prefixes
+
+
+def _check_reference(kb, index, out, ids: _Ids, by_label, record: Record, info: SlotInfo, value) -> None:
+    if isinstance(value, str) and (value in ids.malformed or value in kb.unread_ids):
+        out.cover(record.name, info.name, "identifier")  # reported where that id is declared
         return
-    problem = _check_curie(value, index, external=info.range == "ExternalTerm")
+    external = info.range == "ExternalTerm" or (info.range == "uriorcurie" and info.name != "about_object")
+    problem = _check_curie(value, index, external)
     if problem:
-        out.add(rid, slot_name, problem, "identifier")
+        label_of = by_label.get(" ".join(str(value).casefold().split()))
+        if label_of:
+            problem = f"'{_short(value)}' is a label, not an identifier (did you mean {label_of}?)"
+        out.add(record, info.name, problem, "identifier")
         return
-    if value not in ids:
-        what = "external term (add it, with its checked label, under instances/external_terms/)" \
-            if info.range == "ExternalTerm" else f"{info.range}"
-        out.add(rid, slot_name, f"'{value}' refers to no {what}", "reference")
-    elif not index.is_a(ids[value], info.range):
-        out.add(rid, slot_name, f"'{value}' is a {ids[value]}, but {slot_name} needs a {info.range}", "reference")
-
-
-def _check_kind(rid, record, slot_name, allowed: tuple[str, ...], what: str, out: _Collector) -> None:
-    if not allowed or out.seen(rid, slot_name):
+    allowed = _allowed_prefixes(record, index, info)
+    if allowed and value.split(":", 1)[0] not in allowed:
+        what = f"a {record.data.get('target_kind')} target" if info.name == "xrefs" and record.kind == "targets" \
+            else (_a(index.class_of(record.kind)) if info.name == "xrefs" else info.name)
+        out.add(record, info.name, f"'{value}' is the wrong kind of identifier for {what} "
+                f"(expected {' or '.join(allowed)})", "identifier")
         return
-    values = record.get(slot_name) or []
-    for value in values if isinstance(values, list) else [values]:
-        prefix = str(value).split(":", 1)[0]
-        if prefix not in allowed:
-            out.add(rid, slot_name, f"'{value}' is the wrong kind of identifier for {what} "
-                    f"(expected one of: {', '.join(allowed)})", "identifier")
+    if info.range == "uriorcurie" and info.name != "about_object":
+        return  # an external term's parent: a well-formed identifier is all that is asked
+    target = ids.first.get(value)
+    if target is None:
+        if info.range == "ExternalTerm":
+            message = f"'{value}' is not in instances/external_terms/ (add it there, with its checked label)"
+        else:
+            message = f"no {'record' if info.range == 'uriorcurie' else info.range} has the id '{value}'"
+        out.add(record, info.name, message, "reference")
+        return
+    target_class = index.class_of(target.kind)
+    if info.reference and not index.is_a(target_class, info.range):
+        out.add(record, info.name, f"'{value}' is {_a(target_class)}, but {info.name} takes {_a(info.range)}",
+                "reference")
 
 
-def _check_claim(rid, evidence: dict, parent: dict | None, index: SchemaIndex, out: _Collector) -> None:
-    """An evidence item's link must be a link its record actually states."""
-    relation, obj = evidence.get("about_relation"), evidence.get("about_object")
+def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector) -> None:
+    """An evidence item's link (about_relation, about_object) must be a link its record states."""
+    relation, obj = evidence.data.get("about_relation"), evidence.data.get("about_object")
     if relation is None and obj is None:
         return
     if relation is None or obj is None:
-        missing = "about_object" if obj is None else "about_relation"
-        out.add(rid, missing, f"about_relation and about_object go together; '{missing}' is missing", "reference")
+        missing, given = ("about_object", "about_relation") if obj is None else ("about_relation", "about_object")
+        out.add(evidence, given, f"{given} needs {missing} as well", "reference")
         return
-    if parent is None or out.seen(rid, "about_relation") or out.seen(rid, "about_object"):
+    if out.failed(evidence.name, "about_relation") or out.failed(evidence.name, "about_object"):
         return
-    values = parent.get(relation)
-    values = values if isinstance(values, list) else [values] if values is not None else []
-    if obj not in values:
-        out.add(rid, "about_object", f"{parent.get('id')} has no {relation} link to '{obj}' for this evidence "
-                "to support", "reference")
+    parent = evidence.parent
+    parent_class = index.class_of(parent.kind)
+    if relation not in index.slots[parent_class]:
+        out.add(evidence, "about_relation", f"{_a(parent_class)} has no '{_short(relation)}' links", "reference")
+        return
+    slots = index.sub_slots.get(relation, {relation})
+    if any(out.failed(parent.name, slot) for slot in slots):
+        return  # the record's links are wrong already; that is the one mistake to fix
+    stated = {v for slot in slots for v in _values(parent.data.get(slot)) if isinstance(v, str)}
+    if obj not in stated:
+        out.add(evidence, "about_object", f"{parent.name} states no {relation} link to '{_short(obj)}' for this "
+                "evidence to support", "reference")
 
 
-def _check_cycles(kb: LoadedKB, out: _Collector) -> None:
+def _check_cycles(ids: _Ids, index: SchemaIndex, out: _Collector) -> None:
+    """Report each broader-mechanism cycle once, at the mechanism whose link closes it."""
     broader = {
-        str(r.get("id")): [b for b in (r.get("broader_mechanisms") or []) if isinstance(b, str)]
-        for r in kb.data.get("mechanisms", [])
-        if isinstance(r.get("broader_mechanisms") or [], list)
+        rid: [b for b in _values(r.data.get("broader_mechanisms")) if isinstance(b, str)]
+        for rid, r in ids.first.items()
+        if index.class_of(r.kind) == "ResistanceMechanism"
     }
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = 1
-        for nxt in broader.get(node, []):
-            if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
-                out.add(node, "broader_mechanisms", "broader-mechanism cycle: " + " -> ".join(cycle), "reference")
-            elif state.get(nxt) is None and nxt in broader:
-                visit(nxt, path + [nxt])
-        state[node] = 2
-
-    for node in sorted(broader):
-        if state.get(node) is None:
-            visit(node, [node])
-
-
-# --- layer 4: quotes ------------------------------------------------------------------------------------
-
-def _quote_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, sources: Path, report: Report) -> None:
-    publications = {str(p.get("id")): p for p in kb.data.get("publications", [])}
-    texts = {}
-    for pid, pub in publications.items():
-        name = pub.get("source_text")
-        if not isinstance(name, str):
+    for start in sorted(broader):
+        if start in state:
             continue
-        path = sources / name
-        if not path.is_file():
-            out.add(pid, "source_text", f"kept source text '{name}' not found in {sources}", "quote")
+        state[start] = 1
+        path, stack = [start], [iter(broader[start])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                members = path[path.index(nxt):]
+                out.add(ids.first[path[-1]], "broader_mechanisms",
+                        "broader-mechanism cycle: " + " -> ".join([path[-1], *members]), "reference")
+                for member in members:  # one cycle, one line
+                    out.cover(member, "broader_mechanisms", "reference")
+            elif nxt not in state and nxt in broader:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(broader[nxt]))
+
+
+# --- layer 4: RDF, and layer 5: SHACL ----------------------------------------------------------------------
+
+_MALFORMED = ("yaml", "schema", "identifier")  # stages whose errors mean a value cannot become RDF as it is
+
+
+def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> dict[str, list[dict]]:
+    """The records as the RDF should hold them: each id once, without the values found malformed.
+
+    Well-formed values that point nowhere, or at the wrong class, stay in: SHACL sees them too.
+    """
+
+    def clean(record: Record) -> dict:
+        slots = index.slots[index.class_of(record.kind)]
+        kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None
+                and not out.failed(record.name, k, _MALFORMED)}
+        return kept | {"id": record.id}
+
+    data: dict[str, list[dict]] = {kind: [] for kind in kb.data}
+    items: dict[int, dict] = {}
+    for record in kb.records:
+        if ids.first.get(record.id) is not record:  # no usable id, or a duplicate: reported already
+            if record.parent is not None:
+                out.cover(record.parent.name, "has_evidence", "rdf")  # it has evidence, if broken
+            continue
+        if record.parent is None:
+            items[id(record)] = clean(record)
+            data[record.kind].append(items[id(record)])
+        elif id(record.parent) in items:
+            items[id(record.parent)].setdefault("has_evidence", []).append(clean(record))
+    return data
+
+
+def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, schema_path: Path):
+    from .rdf import RdfMapper, kb_to_graph
+
+    data = _rdf_data(kb, index, out, ids)
+    mapper = RdfMapper.from_schema(schema_path)
+    names = {str(mapper.iri(rid)): rid for rid in ids.first}
+    return kb_to_graph(data, schema_path), names
+
+
+def _shacl_layer(graph, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report):
+    from .shacl import run_shacl
+
+    report.shacl_results = run_shacl(graph, layout, index.prefixes, index.slot_predicates)
+    done: set[tuple[str, str]] = set()  # one problem per (record, field): a rule's own message wins
+    for result in report.shacl_results:
+        name = names.get(result.focus, result.focus)
+        slot = index.slot_predicates.get(result.path, result.path)
+        if (name, slot) not in done:
+            done.add((name, slot))
+            out.add(name, slot, result.message, "shacl", result.severity)
+
+
+# --- layer 6: quotes ------------------------------------------------------------------------------------
+
+def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report: Report) -> None:
+    texts = {}
+    for pid, pub in ids.first.items():
+        name = pub.data.get("source_text")
+        if pub.kind != "publications" or not isinstance(name, str) or out.failed(pid, "source_text"):
+            continue
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            out.add(pub, "source_text", f"'{name}' must be a path inside instances/sources/", "quote")
             continue
         try:
-            texts[pid] = read_source_text(path.resolve())
-        except (OSError, UnicodeDecodeError) as exc:
-            out.add(pid, "source_text", f"cannot read kept source text '{name}': {exc}", "quote")
-    for class_name, record, _parent in _all_records(kb, index):
-        if class_name != "Evidence":
+            texts[pid] = read_source_text(sources / name)
+        except FileNotFoundError:
+            out.add(pub, "source_text", f"kept source text '{name}' not found in instances/sources/", "quote")
+        except UnicodeDecodeError as exc:
+            out.add(pub, "source_text", f"kept source text '{name}' is not UTF-8 (byte 0x{exc.object[exc.start]:02x}"
+                    f" at offset {exc.start})", "quote")
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            out.add(pub, "source_text", f"cannot read kept source text '{name}': {reason}", "quote")
+    for record in kb.records:
+        if record.kind != "evidence" or not kb.selected(record.file):
             continue
         report.quotes_total += 1
-        rid = str(record.get("id"))
-        quote, pid = record.get("quote"), record.get("publication")
-        if out.seen(rid, "quote") or out.seen(rid, "publication"):
+        quote, pid = record.data.get("quote"), record.data.get("publication")
+        if not isinstance(quote, str) or not isinstance(pid, str) or out.failed(record.name, "quote") \
+                or out.failed(record.name, "publication"):
             continue
-        if not isinstance(quote, str) or not quote.strip() or not "".join(quote.split(".")).strip():
-            out.add(rid, "quote", "quote is empty", "quote")
+        if not split_quote(quote):
+            out.add(record, "quote", "quote is empty", "quote")
             continue
         if pid not in texts:
-            continue  # the missing publication or source text is already reported
+            continue  # the publication or its source text is reported already
         if find_quote(quote, texts[pid].normalised):
             report.quotes_checked += 1
             continue
-        elsewhere = [other for other, text in sorted(texts.items()) if other != pid and find_quote(quote, text.normalised)]
         short = quote if len(quote) <= 80 else quote[:77] + "..."
+        source = ids.first[pid].data.get("source_text")
+        elsewhere = [p for p, text in sorted(texts.items()) if p != pid and find_quote(quote, text.normalised)]
         if elsewhere:
-            out.add(rid, "quote", f"quote \"{short}\" is not in {pid} but is in {elsewhere[0]}: "
-                    "fix the publication", "quote")
+            message = f"quote \"{short}\" is not in {pid} ({source}) but is in {elsewhere[0]}: fix the publication"
         else:
-            out.add(rid, "quote", f"quote \"{short}\" not found in the text of {pid} "
-                    f"({publications[pid].get('source_text')})", "quote")
+            message = f"quote \"{short}\" not found in the text of {pid} ({source}): " + \
+                explain_miss(quote, texts[pid].normalised)
+        out.add(record, "quote", message, "quote")
 
 
-# --- layer 5: SHACL ----------------------------------------------------------------------------------------
+# --- running the layers ----------------------------------------------------------------------------------
 
-def _shacl_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, layout: Layout) -> None:
-    from .shacl import run_shacl
-
-    for result in run_shacl(kb.data, layout):
-        record = result.focus
-        slot = index.slot_predicates.get(result.path, result.path)
-        out.add(record, slot, result.message, "shacl")
+def _guard(stage: str, out: _Collector, run, *args):
+    """Run one layer; a crash becomes an 'internal' problem (set CIRO_DEBUG=1 to get the traceback)."""
+    try:
+        return run(*args)
+    except Exception as exc:
+        if os.environ.get("CIRO_DEBUG"):
+            raise
+        out.problems.append(Problem("", 0, "", "", f"internal error in the {stage} layer ({type(exc).__name__}: "
+                                    f"{exc}); please report it", "internal"))
+        return None
 
 
 def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True) -> Report:
     """Run every layer after the YAML one on an already loaded KB."""
-    index = schema_index(layout.schema)
-    report = Report(files=len(kb.files))
-    report.records = sum(1 for _ in _all_records(kb, index))
+    report = Report(files=sum(1 for f in kb.files if kb.selected(f)))
+    report.records = sum(1 for r in kb.records if kb.selected(r.file))
     out = _Collector(kb)
-    _schema_layer(kb, index, out, layout.schema)
-    _reference_layer(kb, index, out)
-    _quote_layer(kb, index, out, layout.sources, report)
-    if shacl and not any(p.stage == "yaml" for p in out.problems):
-        _shacl_layer(kb, index, out, layout)
-    report.problems = sorted(out.problems, key=lambda p: (p.file, p.line, p.record, p.field, p.message))
+    index = None
+    if not layout.schema.is_file():
+        out.problems.append(Problem(str(layout.schema), 0, "", "", "schema not found", "schema"))
+    else:
+        index = _guard("schema", out, schema_index, layout.schema)
+    if index is not None:
+        _guard("schema", out, _schema_layer, kb, index, out, layout.schema)
+        ids = _guard("reference", out, _rules_layer, kb, index, out) or _Ids()
+        converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
+        if converted is not None:
+            report.graph = converted[0]
+            if shacl:
+                _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report)
+        _guard("quote", out, _quote_layer, kb, out, ids, layout.sources, report)
+    problems = [p for p in out.problems if kb.selected(p.file)]
+    report.problems = sorted(problems, key=lambda p: (p.file, p.line, p.record, p.field, p.message))
     return report
 
 
-def validate(paths: list[Path] | None = None, layout: Layout | None = None, shacl: bool = True) -> tuple[Report, LoadedKB]:
-    """Validate the files under `paths` (default: the project's instances/)."""
+def validate(paths: list[Path] | None = None, layout: Layout | None = None, shacl: bool = True
+             ) -> tuple[Report, LoadedKB]:
+    """Validate the files under `paths` (default: the project's instances/).
+
+    When every path lies inside the project's instances/, the rest of instances/ is read too, so that
+    references resolve; only problems in the files asked for are reported.
+    """
     layout = layout or Layout.find()
-    kb = load_paths(paths or [layout.instances], base=layout.root)
+    targets = [Path(p) for p in paths] if paths else [layout.instances]
+    inside = all(_inside(p, layout.instances) for p in targets)
+    kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [])
     return validate_loaded(kb, layout, shacl), kb
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.absolute().is_relative_to(folder.absolute())
