@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -19,6 +18,7 @@ from xml.sax.saxutils import quoteattr
 from rdflib import OWL, Graph
 from rdflib.compare import to_canonical_graph
 
+from .atomic import replace_dir
 from .errors import BuildError, ValidationFailed
 from .layout import Layout
 from .owl import (
@@ -270,12 +270,4 @@ def _swap(tmp: Path, out_dir: Path) -> None:
             if path.is_file() and not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target)
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_dir(tmp, out_dir)

@@ -10,7 +10,6 @@ gives byte-identical files (on the same Graphviz version).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ..atomic import replace_dir
 from ..layout import Layout
 from .html import NAV, esc, page, table
 from .model import CIRO_BASE, KINDS, MAP_KINDS, VOCAB, DocsError, Release, curie, slug
@@ -403,7 +403,7 @@ def build_site(layout: Layout, release_dir: Path | None = None, out_dir: Path | 
         site.questions()
         site.publications()
         terms = site.term_pages()
-        _swap(tmp, out_dir)
+        replace_dir(tmp, out_dir)
     except Exception:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -412,14 +412,3 @@ def build_site(layout: Layout, release_dir: Path | None = None, out_dir: Path | 
     return SiteReport(out_dir, site.pages, terms, nodes, draw)
 
 
-def _swap(tmp: Path, out_dir: Path) -> None:
-    tmp.chmod(0o755)
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
