@@ -222,7 +222,11 @@ def _rows(view: _View, pairs: Iterable[tuple[str, object]], href: Callable[[str]
     return rows
 
 
-def _page(title: str, body: list[str], head: list[str] | None = None) -> str:
+_DEFAULT_NAV = '<a href="/">CIRO</a> · Cancer Immunotherapy Resistance Ontology'
+
+
+def _page(title: str, body: list[str], head: list[str] | None = None, nav: str = "") -> str:
+    # `nav`: HTML of the header after the home link; the served pages name the ontology there.
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -234,7 +238,7 @@ def _page(title: str, body: list[str], head: list[str] | None = None) -> str:
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
-        '<header><a href="/">CIRO</a> · Cancer Immunotherapy Resistance Ontology</header>',
+        f'<header>{nav or _DEFAULT_NAV}</header>',
         "<main>",
         *body,
         "</main>",
@@ -245,11 +249,13 @@ def _page(title: str, body: list[str], head: list[str] | None = None) -> str:
 
 
 def render_term_page(store, iri: str, *, href: Callable[[str], str | None] = default_href,
-                     alternates: dict[str, str] | None = None) -> str:
+                     alternates: dict[str, str] | None = None, nav: str = "", extra: str = "") -> str:
     """The HTML page of one term: label, definition, types and parents, links, evidence, incoming links.
 
     `href` maps an IRI to the link target (None: no link); `alternates` maps a media type to the URL of
-    the same description in that format (listed in the head and the footer).
+    the same description in that format (listed in the head and the footer). The static site passes its
+    own header `nav` (trusted HTML) and an `extra` section (trusted HTML, e.g. a picture) shown after the
+    term's facts.
     """
     view = _View(store)
     label = view.label(iri) or curie(iri)
@@ -275,6 +281,8 @@ def render_term_page(store, iri: str, *, href: Callable[[str], str | None] = def
         body.append("<table>")
         body += [f"<tr><th>{_e(name)}</th><td>{'<br>'.join(values)}</td></tr>" for name, values in facts]
         body.append("</table>")
+    if extra:
+        body.append(extra)
 
     links = [(p, o) for p, o in view.outgoing(iri) if p not in _SHOWN_ABOVE]
     if links:
@@ -316,7 +324,7 @@ def render_term_page(store, iri: str, *, href: Callable[[str], str | None] = def
         head = [f'<link rel="alternate" type="{_e(t)}" href="{_e(u)}">' for t, u in alternates.items()]
         body.append("<footer>This term as data: " + ", ".join(
             f'<a href="{_e(u)}">{_e(t)}</a>' for t, u in alternates.items()) + "</footer>")
-    return _page(f"{label} ({curie(iri)}) — CIRO", body, head)
+    return _page(f"{label} ({curie(iri)}) — CIRO", body, head, nav)
 
 
 def render_index_page(store, links: dict[str, str], *, href: Callable[[str], str | None] = default_href) -> str:

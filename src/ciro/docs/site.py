@@ -302,20 +302,23 @@ class _Site:
     def term_pages(self) -> int:
         from ..pages import render_term_page
 
+        nav = '<a href="../index.html">CIRO</a> · ' + " · ".join(
+            f'<a href="../{href}">{esc(name)}</a>' for href, name in NAV)
         count = 0
         for iri in self.term_list:
-            html = _adapt_term_page(render_term_page(self.store, iri, href=self.term_href))
+            extra = []
             entity = self.release.entities.get(iri)
             if self.draw and entity is not None and entity.kind == "mechanism":
                 svg = render_svg(neighbourhood_dot(self.release, iri, lambda other: f"{slug(other)}.html"))
-                html = _insert_section(html, (
+                extra.append(
                     "<section class=\"neighbourhood\"><h2>Neighbourhood</h2><p>This mechanism and every entity "
                     "linked to it (click one for its page).</p><div style=\"overflow:auto;border:1px solid #ddd\">"
-                    f"{inline_svg(svg, 'ciro-neighbourhood', fit=True)}</div></section>"))
+                    f"{inline_svg(svg, 'ciro-neighbourhood', fit=True)}</div></section>")
             if iri in self.release.publications:
-                html = _insert_section(html, (
+                extra.append(
                     f'<p class="curated">Everything curated from this publication, with its quotes: <a href="../'
-                    f'{PUBLICATIONS_DIR}/{slug(iri)}.html">{esc(self.release.publications[iri].label)}</a>.</p>'))
+                    f'{PUBLICATIONS_DIR}/{slug(iri)}.html">{esc(self.release.publications[iri].label)}</a>.</p>')
+            html = render_term_page(self.store, iri, href=self.term_href, nav=nav, extra="\n".join(extra))
             self.write(f"{TERMS_DIR}/{slug(iri)}.html", html)
             count += 1
         return count
@@ -337,24 +340,6 @@ def _favicon(colour: tuple[int, int, int] = (0xF6, 0xC2, 0x8B)) -> bytes:
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
     return struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", 16, 16, 0, 0, 1, 32, len(png), 22) + png
-
-
-_SERVED_HOME = '<header><a href="/">CIRO</a>'
-
-
-def _adapt_term_page(html: str) -> str:
-    """A page from `ciro.pages.render_term_page`, made to work inside the static site: its home link (the
-    server's root) leads to the site's overview, and the site's navigation is added to its header."""
-    nav = " · ".join(f'<a href="../{href}">{esc(name)}</a>' for href, name in NAV)
-    return html.replace(_SERVED_HOME, f'<header><a href="../index.html">CIRO</a> · {nav}', 1)
-
-
-def _insert_section(html: str, block: str) -> str:
-    """Add a block of the site's own to a term page, before its links table (else at the end of its main part)."""
-    for marker in ("<h2>Properties and links</h2>", "<h2>Evidence", "</main>", "</body>"):
-        if marker in html:
-            return html.replace(marker, block + "\n" + marker, 1)
-    return html + block
 
 
 def _question(text: str) -> tuple[str, str]:
