@@ -257,7 +257,7 @@ def bench_generate(n: int, out: str, seed: int, inject_errors: bool, kinds: str 
               help="Folder for the KBs and intermediate files (kept; default: a temporary folder, removed).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--repeats", type=int, default=None,
-              help="Runs per stage (default: 5 at 1k, 3 at 10k, 1 above 20k; slow reference paths once above 20k).")
+              help="Runs per stage (default: 5 up to 2k, else 3; the slow reference paths and CQs once above 20k).")
 @click.option("--linkml-max", default=10000, show_default=True, help="Run linkml-convert up to this N only.")
 @click.option("--rdflib-timeout", default=60, show_default=True, help="Seconds before an rdflib CQ is given up.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write every measurement here.")

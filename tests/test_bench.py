@@ -1,0 +1,88 @@
+"""The synthetic-KB generator: deterministic, shaped like the curated KB, valid unless told otherwise, and every
+injected error found by the validator where the manifest says. (The benchmark itself is not a test: it is
+`ciro bench run`, see docs/performance.md.)"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ciro.bench import ERROR_KINDS, generate
+from ciro.cli import main
+from ciro.layout import Layout
+from ciro.validate import validate
+
+
+def _digest(root: Path) -> str:
+    hasher = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        hasher.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench") / "kb"
+    manifest = generate(500, root, seed=11, inject=True)
+    report, _kb = validate(None, Layout(root))
+    return root, manifest, report
+
+
+def test_same_seed_same_bytes(tmp_path):
+    generate(400, tmp_path / "a", seed=5, inject=True)
+    generate(400, tmp_path / "b", seed=5, inject=True)
+    generate(400, tmp_path / "c", seed=6, inject=True)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b") != _digest(tmp_path / "c")
+
+
+def test_shape_of_a_generated_kb(tmp_path, layout):
+    manifest = generate(1000, tmp_path / "kb", seed=1)
+    instances = tmp_path / "kb" / "instances"
+    assert sum(manifest["evidence_items"].values()) == 1000
+    counts = manifest["synthetic_records"]
+    # the curated proportions: per 207 evidence items 22 mechanisms, 37 targets ...
+    assert 80 <= counts["mechanisms"] <= 90 and 135 <= counts["targets"] <= 150
+    for kind in ("mechanisms", "targets", "therapies", "countermeasures", "phenotypes", "publications"):
+        curated = len(list((layout.instances / kind).glob("*.yaml")))
+        assert len(list((instances / kind).glob("*.yaml"))) == curated + counts[kind]  # one file per entity
+    assert len(list((instances / "sources").glob("bench-*.txt"))) == counts["publications"]
+    report, _kb = validate(None, Layout(tmp_path / "kb"))
+    assert report.errors == [] and report.quotes_checked == report.quotes_total == 1000
+
+
+def test_every_injected_error_is_reported_where_the_manifest_says(broken):
+    root, manifest, report = broken
+    assert sorted(e["kind"] for e in manifest["injected"]) == sorted(ERROR_KINDS)
+    missing = []
+    for entry in manifest["injected"]:
+        hits = [p for p in report.errors if p.field == entry["field"] and
+                (p.record in entry["records"] if entry["records"] else p.file == entry["file"])]
+        if not hits:
+            missing.append(entry["kind"])
+    assert missing == []
+    assert len(report.errors) == len(ERROR_KINDS)  # and nothing else: each error is reported once
+
+
+def test_only_some_kinds(tmp_path):
+    manifest = generate(400, tmp_path / "kb", seed=2, inject=True, kinds=("broader_cycle", "empty_quote"))
+    assert sorted(e["kind"] for e in manifest["injected"]) == ["broader_cycle", "empty_quote"]
+    with pytest.raises(ValueError, match="unknown error kind"):
+        generate(400, tmp_path / "kb", seed=2, inject=True, kinds=("no_such_kind",))
+
+
+def test_cli_generate(tmp_path):
+    result = CliRunner().invoke(main, ["bench", "generate", "400", "--out", str(tmp_path / "kb"), "--seed", "3",
+                                       "--inject-errors"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "kb" / "manifest.json").read_text())
+    assert len(manifest["injected"]) == len(ERROR_KINDS) and f"{len(ERROR_KINDS)} errors injected" in result.output
+    assert CliRunner().invoke(main, ["bench", "generate", "10", "--out", str(tmp_path / "x")]).exit_code != 0
+
+
+def test_cli_run_help():
+    result = CliRunner().invoke(main, ["bench", "run", "--help"])
+    assert result.exit_code == 0 and "--sizes" in result.output

@@ -1,0 +1,181 @@
+"""The fast SHACL engine reports exactly what pyshacl reports: on the curated KB, on generated KBs with every
+kind of injected error, on hand-written edge cases of each constraint, and on random graphs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+from ciro.fastshacl import (
+    TripleIndex,
+    UnsupportedShape,
+    compile_shapes,
+    ntriples_from_records,
+    shacl_results,
+    validate_fast,
+    validate_records,
+    violations_from_pyshacl,
+)
+from ciro.layout import Layout
+from ciro.loader import load_paths
+from ciro.rdf import kb_to_graph
+from ciro.shacl import shapes_graph
+
+EX = Namespace("http://example.org/")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+
+
+def full(violations) -> list[tuple]:
+    """Everything a violation carries that pyshacl also states, so both engines can be compared field by field."""
+    return sorted((v.focus, v.path, v.component, v.value, v.source, v.severity, v.message, v.reported)
+                  for v in violations)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    """A generated KB holding one error of every kind, loaded; and its manifest."""
+    from ciro.bench import generate
+
+    root = tmp_path_factory.mktemp("broken")
+    manifest = generate(500, root, seed=7, inject=True)
+    layout = Layout(root)
+    return layout, load_paths([layout.instances], base=root), manifest
+
+
+def test_curated_kb_same_as_pyshacl(layout):
+    kb = load_paths([layout.instances], base=layout.root)
+    shapes = shapes_graph(layout)
+    graph = kb_to_graph(kb.data, layout.schema)
+    assert full(validate_records(kb.data, layout.schema, shapes)) == full(violations_from_pyshacl(graph, shapes))
+
+
+def test_injected_errors_same_as_pyshacl(broken):
+    layout, kb, manifest = broken
+    shapes = shapes_graph(layout)
+    graph = kb_to_graph(kb.data, layout.schema)
+    reference = violations_from_pyshacl(graph, shapes)
+    fast = validate_records(kb.data, layout.schema, shapes)
+    assert full(fast) == full(reference)
+    assert full(validate_fast(graph, shapes)) == full(reference)  # from an rdflib graph too
+    found = {(v.focus, v.path, v.component.rsplit("#", 1)[-1]) for v in fast}
+    expected = [(e["kind"], tuple(s)) for e in manifest["injected"] for s in e["shacl"]]
+    assert len(expected) >= 12
+    assert [kind for kind, signature in expected if signature not in found] == []
+
+
+def test_results_as_the_validator_shows_them(broken):
+    """shacl_results (the validator's fast engine) gives what run_shacl gives for pyshacl's report."""
+    from ciro.schemaindex import schema_index
+    from ciro.shacl import run_shacl
+
+    layout, kb, _manifest = broken
+    index = schema_index(layout.schema)
+    graph = kb_to_graph(kb.data, layout.schema)
+    expected = run_shacl(graph, layout, index.prefixes, index.slot_predicates)
+    assert expected and shacl_results(kb.data, layout, index.prefixes, index.slot_predicates) == expected
+
+
+@pytest.mark.parametrize("which", ["curated", "broken"])
+def test_triples_from_records_are_the_mappers(which, layout, broken):
+    """The index and the N-Triples the fast paths build from records are rdf.kb_to_graph's graph."""
+    if which == "curated":
+        data, schema = load_paths([layout.instances], base=layout.root).data, layout.schema
+    else:
+        data, schema = broken[1].data, broken[0].schema
+    graph = kb_to_graph(data, schema)
+    from_index = Graph().parse(data=TripleIndex.from_records(data, schema).to_ntriples(), format="nt")
+    from_chunks = Graph().parse(data=b"".join(ntriples_from_records(data, schema)), format="nt")
+    assert isomorphic(from_index, graph) and isomorphic(from_chunks, graph)
+
+
+SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+  sh:property [ sh:path ex:int ; sh:datatype xsd:integer ; sh:maxCount 2 ] ;
+  sh:property [ sh:path ex:str ; sh:datatype xsd:string ; sh:pattern "^a" ; sh:flags "i" ] ;
+  sh:property [ sh:path ex:lit ; sh:datatype rdfs:Literal ] ;
+  sh:property [ sh:path ex:ref ; sh:class ex:D ; sh:nodeKind sh:IRI ; sh:minCount 1 ] ;
+  sh:property [ sh:path ex:enum ; sh:in ( ex:a ex:b "c" ) ] ;
+  sh:property [ sh:path ex:lang ; sh:datatype rdf:langString ; sh:severity sh:Warning ; sh:message "lang" ] ;
+  sh:closed true ; sh:ignoredProperties ( rdf:type ) .
+ex:T a sh:NodeShape ; sh:targetNode ex:n1 ; sh:targetSubjectsOf ex:sub ; sh:targetObjectsOf ex:obj ;
+  sh:property [ sh:path ex:must ; sh:minCount 1 ; sh:nodeKind sh:BlankNodeOrLiteral ] .
+ex:Off a sh:NodeShape ; sh:targetClass ex:C ; sh:deactivated true ; sh:property [ sh:path ex:x ; sh:minCount 1 ] .
+ex:Twice a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:ref ; sh:minCount 1 ; sh:message "twice" ] .
+ex:Or a sh:NodeShape ; sh:targetClass ex:D ; sh:message "or" ;
+  sh:or ( [ sh:path ex:p ; sh:minCount 1 ] [ sh:path ex:q ; sh:minCount 2 ] ) .
+ex:Cyc a sh:NodeShape ; sh:targetClass ex:D ; sh:sparql [ sh:message "cycle" ; sh:prefixes ex:pfx ;
+  sh:select "SELECT $this ?path WHERE { $this ex:next+ $this . BIND(ex:next AS ?path) }" ] .
+ex:pfx sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+"""
+
+
+def test_edge_cases_of_each_constraint():
+    """Datatypes (xsd:int is not xsd:integer, ill-typed and non-canonical forms, language tags, rdfs:Literal),
+    patterns on IRIs and blank nodes, closed shapes, sh:in with literals, classes through rdfs:subClassOf in
+    the data, node kinds, every target kind, deactivated shapes, severities and messages, sh:or, sh:sparql,
+    and two shapes reporting the same missing field (two results)."""
+    data = Graph().parse(format="turtle", data="""
+        @prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        ex:Sub rdfs:subClassOf ex:C .
+        ex:i1 a ex:C ; ex:int 1, "2"^^xsd:int, "x"^^xsd:integer, "007"^^xsd:integer, " 8 "^^xsd:integer ;
+          ex:str "abc", "Bcd", "a"@en, "a"^^xsd:string, ex:iri, _:s ; ex:lit "x"@de, 3 ;
+          ex:ref ex:d1, ex:c9, "lit", _:b ; ex:enum ex:a, "c", "c"@en, ex:z ; ex:lang "x"@en, "y" ;
+          ex:unknown 5, "q" .
+        ex:i2 a ex:Sub .
+        ex:d1 a ex:D ; ex:next ex:d2 . ex:d2 a ex:D ; ex:next ex:d1 ; ex:p 1 . ex:d3 a ex:D ; ex:q 1 .
+        ex:n1 ex:must ex:iri2 . ex:s1 ex:sub 1 . ex:s2 ex:obj ex:o1 . ex:o1 ex:must _:x .
+    """)
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    reference = violations_from_pyshacl(data, shapes)
+    assert len(reference) > 20
+    assert len([v for v in reference if v.focus == str(EX.i2) and v.path == str(EX.ref)]) == 2
+    assert full(validate_fast(data, shapes)) == full(reference)
+
+
+_SUBJECTS = [EX[f"n{i}"] for i in range(4)] + [BNode("b0"), EX.Sub]
+_OBJECTS = _SUBJECTS + [EX.C, EX.D, EX.a, EX.z, Literal("abc"), Literal("Bcd", lang="en"), Literal(7),
+                        Literal("7", datatype=XSD.int), Literal("x7", datatype=XSD.integer), Literal("c"),
+                        Literal("a", datatype=XSD.string), Literal(True)]
+_PREDICATES = [URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+               URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"), EX.int, EX.str, EX.lit, EX.ref, EX.enum,
+               EX.lang, EX.unknown, EX.must, EX.sub, EX.obj, EX.p, EX.q, EX.next]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_SUBJECTS), st.sampled_from(_PREDICATES), st.sampled_from(_OBJECTS)),
+                max_size=40))
+def test_random_graphs_same_as_pyshacl(triples):
+    data = Graph()
+    for triple in triples:
+        data.add(triple)
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    assert full(validate_fast(data, shapes)) == full(violations_from_pyshacl(data, shapes))
+
+
+def test_unsupported_constraints_are_refused():
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minLength 3 ] .
+    """)
+    with pytest.raises(UnsupportedShape, match="minLength"):
+        compile_shapes(shapes)
+
+
+def test_generated_kb_without_errors_has_no_violations(tmp_path, layout):
+    from ciro.bench import generate
+
+    manifest = generate(400, tmp_path / "kb", seed=3)
+    assert sum(manifest["evidence_items"].values()) == 400 and manifest["injected"] == []
+    kb = load_paths([tmp_path / "kb" / "instances"], base=tmp_path / "kb")
+    assert not kb.problems
+    assert validate_records(kb.data, layout.schema, shapes_graph(layout)) == []
+    assert json.loads((tmp_path / "kb" / "manifest.json").read_text())["n"] == 400
