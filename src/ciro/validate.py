@@ -40,7 +40,7 @@ class Report:
     quotes_checked: int = 0
     quotes_total: int = 0
     shacl_results: list[ShaclResult] = field(default_factory=list)  # pyshacl's report, before de-duplication
-    graph: object = None  # the RDF graph SHACL validated (an rdflib Graph), None when not built
+    graph: object = None  # the RDF graph pyshacl validated (an rdflib Graph); None with the fast engine
 
     @property
     def errors(self) -> list[Problem]:
@@ -414,18 +414,27 @@ def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> d
 
 
 def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, schema_path: Path):
-    from .rdf import RdfMapper, kb_to_graph
+    from .rdf import RdfMapper
 
     data = _rdf_data(kb, index, out, ids)
     mapper = RdfMapper.from_schema(schema_path)
     names = {str(mapper.iri(rid)): rid for rid in ids.first}
-    return kb_to_graph(data, schema_path), names
+    return data, names
 
 
-def _shacl_layer(graph, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report):
-    from .shacl import run_shacl
+def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,
+                 engine: str):
+    if engine == "fast":
+        # Same results as pyshacl (tests compare them), straight from the records: no rdflib graph.
+        from .fastshacl import shacl_results
 
-    report.shacl_results = run_shacl(graph, layout, index.prefixes, index.slot_predicates)
+        report.shacl_results = shacl_results(data, layout, index.prefixes, index.slot_predicates)
+    else:
+        from .rdf import kb_to_graph
+        from .shacl import run_shacl
+
+        report.graph = kb_to_graph(data, layout.schema)
+        report.shacl_results = run_shacl(report.graph, layout, index.prefixes, index.slot_predicates)
     done: set[tuple[str, str]] = set()  # one problem per (record, field): a rule's own message wins
     for result in report.shacl_results:
         name = names.get(result.focus, result.focus)
@@ -497,8 +506,15 @@ def _guard(stage: str, out: _Collector, run, *args):
         return None
 
 
-def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True) -> Report:
-    """Run every layer after the YAML one on an already loaded KB."""
+ENGINES = ("fast", "pyshacl")
+
+
+def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: str = "fast") -> Report:
+    """Run every layer after the YAML one on an already loaded KB.
+
+    `engine` runs the SHACL layer: "fast" (fastshacl, the default) or "pyshacl" (the reference engine)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r} (expected one of {', '.join(ENGINES)})")
     report = Report(files=sum(1 for f in kb.files if kb.selected(f)))
     report.records = sum(1 for r in kb.records if kb.selected(r.file))
     out = _Collector(kb)
@@ -511,18 +527,16 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True) -> Report:
         _guard("schema", out, _schema_layer, kb, index, out, layout.schema)
         ids = _guard("reference", out, _rules_layer, kb, index, out) or _Ids()
         converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
-        if converted is not None:
-            report.graph = converted[0]
-            if shacl:
-                _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report)
+        if converted is not None and shacl:
+            _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)
         _guard("quote", out, _quote_layer, kb, out, ids, layout.sources, report)
     problems = [p for p in out.problems if kb.selected(p.file)]
     report.problems = sorted(problems, key=lambda p: (p.file, p.line, p.record, p.field, p.message))
     return report
 
 
-def validate(paths: list[Path] | None = None, layout: Layout | None = None, shacl: bool = True
-             ) -> tuple[Report, LoadedKB]:
+def validate(paths: list[Path] | None = None, layout: Layout | None = None, shacl: bool = True,
+             engine: str = "fast") -> tuple[Report, LoadedKB]:
     """Validate the files under `paths` (default: the project's instances/).
 
     When every path lies inside the project's instances/, the rest of instances/ is read too, so that
@@ -532,7 +546,7 @@ def validate(paths: list[Path] | None = None, layout: Layout | None = None, shac
     targets = [Path(p) for p in paths] if paths else [layout.instances]
     inside = all(_inside(p, layout.instances) for p in targets)
     kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [])
-    return validate_loaded(kb, layout, shacl), kb
+    return validate_loaded(kb, layout, shacl, engine), kb
 
 
 def _inside(path: Path, folder: Path) -> bool:
