@@ -125,10 +125,7 @@ def validate(layout, work: Path, options: dict) -> dict:
             setattr(validator, name, _timed(getattr(validator, name), clock, name.strip("_")))
     kb = _load(layout, clock)
     with clock("total"):
-        if engine == "fast":
-            report = _validate_fast(validator, kb, layout)
-        else:
-            report = validator.validate_loaded(kb, layout)
+        report = validator.validate_loaded(kb, layout, engine=engine)
     shacl = getattr(report, "shacl_results", None) or []
     return {"seconds": clock.seconds, "problems": len(report.problems), "errors": len(report.errors),
             "problems_digest": _digest(p.format() for p in report.problems),
@@ -141,26 +138,6 @@ def _timed(fn, clock: _Clock, name: str):
         with clock(name):
             return fn(*args, **kwargs)
     return inner
-
-
-def _validate_fast(validator, kb, layout):
-    """validate_loaded with the fast SHACL engine. Until validate.py takes `engine=`, the two calls that differ
-    are swapped: kb_to_graph (the RDF layer hands the cleaned records on, no rdflib graph) and run_shacl
-    (fastshacl.shacl_results on those records)."""
-    import inspect
-
-    from .. import rdf, shacl
-    from ..fastshacl import shacl_results
-
-    if "engine" in inspect.signature(validator.validate_loaded).parameters:
-        return validator.validate_loaded(kb, layout, engine="fast")
-    saved = rdf.kb_to_graph, shacl.run_shacl
-    rdf.kb_to_graph = lambda data, schema_path, graph=None: data
-    shacl.run_shacl = lambda data, layout_, prefixes, slots: shacl_results(data, layout_, prefixes, slots)
-    try:
-        return validator.validate_loaded(kb, layout)
-    finally:
-        rdf.kb_to_graph, shacl.run_shacl = saved
 
 
 # --- competency questions -------------------------------------------------------------------------------------
