@@ -11,9 +11,9 @@ dir="${CIRO_VIRTUOSO_DIR:-/tmp/ciro-virtuoso}"
 if [ -n "${PYTHON:-}" ]; then py="$PYTHON"; elif [ -x .venv/bin/python ]; then py=.venv/bin/python; else py=python3; fi
 command="${1:-}"
 case "$command" in
-  install) exec "$py" -m ciro.triplestore install ;;
-  start)   exec "$py" -m ciro.triplestore start "$dir" --http-port "${2:-8890}" ;;
-  load)    exec "$py" -m ciro.triplestore load "$dir" --ontology "${2:-ontology}" ;;
-  status|stop) exec "$py" -m ciro.triplestore "$command" "$dir" ;;
+  install) exec "$py" -m ciro.query.triplestore install ;;
+  start)   exec "$py" -m ciro.query.triplestore start "$dir" --http-port "${2:-8890}" ;;
+  load)    exec "$py" -m ciro.query.triplestore load "$dir" --ontology "${2:-ontology}" ;;
+  status|stop) exec "$py" -m ciro.query.triplestore "$command" "$dir" ;;
   *) sed -n '2,7p' "$0" >&2; exit 2 ;;
 esac

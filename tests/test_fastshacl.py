@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from ciro.fastshacl import (
+from ciro.curate.loader import load_paths
+from ciro.curate.rdf import kb_to_graph
+from ciro.layout import Layout
+from ciro.shacl import shapes_graph
+from ciro.shacl.fast import (
     TripleIndex,
     UnsupportedShape,
     compile_shapes,
@@ -21,10 +25,6 @@ from ciro.fastshacl import (
     validate_records,
     violations_from_pyshacl,
 )
-from ciro.layout import Layout
-from ciro.loader import load_paths
-from ciro.rdf import kb_to_graph
-from ciro.shacl import shapes_graph
 
 EX = Namespace("http://example.org/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
@@ -70,7 +70,7 @@ def test_injected_errors_same_as_pyshacl(broken):
 
 def test_results_as_the_validator_shows_them(broken):
     """shacl_results (the validator's fast engine) gives what run_shacl gives for pyshacl's report."""
-    from ciro.schemaindex import schema_index
+    from ciro.curate.schemaindex import schema_index
     from ciro.shacl import run_shacl
 
     layout, kb, _manifest = broken

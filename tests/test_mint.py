@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ciro.mint import mint, used_ids
+from ciro.curate.mint import mint, used_ids
 
 
 def test_mint_goes_above_every_used_id_and_records_it(tmp_path):

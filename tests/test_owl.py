@@ -17,10 +17,10 @@ import pytest
 import yaml
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 
-from ciro.owlcheck import OwlCheckReport, run_owlcheck
-from ciro.qc import ERROR, INFO, WARN, Namespaces, run_qc
-from ciro.rdfxml import serialize_rdfxml
 from ciro.release import QC_REPORT, read_catalog, write_catalog
+from ciro.release.owlcheck import OwlCheckReport, run_owlcheck
+from ciro.release.qc import ERROR, INFO, WARN, Namespaces, run_qc
+from ciro.release.rdfxml import serialize_rdfxml
 
 from .conftest import REPO
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ciro.owlcheck import (
+from ciro.release.owlcheck import (
     OwlCheckError,
     OwlCheckReport,
     UndeclaredEntity,

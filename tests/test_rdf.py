@@ -8,8 +8,8 @@ from linkml_runtime.utils.schemaview import SchemaView
 from rdflib import BNode, Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from ciro.loader import load_paths
-from ciro.rdf import kb_to_graph
+from ciro.curate.loader import load_paths
+from ciro.curate.rdf import kb_to_graph
 
 from .conftest import REPO
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from linkml_runtime.utils.schemaview import SchemaView
 
-from ciro.rdf import RdfMapper
+from ciro.curate.rdf import RdfMapper
 
 from .conftest import REPO
 

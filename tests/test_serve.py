@@ -365,7 +365,7 @@ def test_term_page_is_a_pure_function_of_the_store(store):
     """What a static site calls: its own href for links; only http(s) IRIs and local paths become links."""
     import pyoxigraph as ox
 
-    from ciro.pages import render_term_page
+    from ciro.web.pages import render_term_page
 
     jak = "https://w3id.org/ciro/CIRO_0000115"
     scratch = ox.Store()

@@ -164,7 +164,7 @@ def test_every_mechanism_page_shows_its_neighbourhood(site, store):
 
 
 def test_term_pages_come_from_the_served_template(site, store, fresh_release):
-    from ciro.pages import render_term_page
+    from ciro.web.pages import render_term_page
 
     iri = _select(store, 'SELECT ?m WHERE { ?m a v:Target ; rdfs:label "JAK1" }')[0][0]
     page = (site / "terms" / f"{iri.rsplit('/', 1)[1]}.html").read_text(encoding="utf-8")

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from rdflib import Graph, Namespace
 
 from ciro.cli import main
+from ciro.curate.loader import load_paths
+from ciro.curate.quotes import explain_miss, find_quote, normalise
+from ciro.curate.schemaindex import schema_index
 from ciro.layout import Layout
-from ciro.loader import load_paths
-from ciro.quotes import explain_miss, find_quote, normalise
-from ciro.schemaindex import schema_index
 from ciro.validate import validate
 
 from .conftest import REPO, copy_project

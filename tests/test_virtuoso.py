@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from ciro.cli import main
 from ciro.query import RELEASE_GRAPH, canonical_rows, canonical_term, load_store, run_query, run_remote
-from ciro.triplestore import TripleStoreError, Virtuoso, VirtuosoUnavailable, install_virtuoso, process_alive
-from ciro.triplestore import main as triplestore_main
+from ciro.query.triplestore import TripleStoreError, Virtuoso, VirtuosoUnavailable, install_virtuoso, process_alive
+from ciro.query.triplestore import main as triplestore_main
 
 from .test_queries import EXPECTED, NAMES, QUERIES
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .errors import CiroError, ValidationFailed
+from .curate.errors import CiroError, ValidationFailed
 from .layout import Layout
 
 __all__ = ["main"]
@@ -37,7 +37,7 @@ def main() -> None:
 def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool) -> None:
     """Validate instances/ and write the release to ontology/ (nothing is written if validation fails),
     then the documentation site to site/ (as `ciro docs`)."""
-    from .release import build_release
+    from .release.build import build_release
 
     layout = _layout(root)
     try:
@@ -134,7 +134,7 @@ def validate(root: str | None, fmt: str, no_shacl: bool, engine: str, paths: tup
 def query(root: str | None, fmt: str, ontology: str | None, endpoint: str | None, graph: str | None,
           timeout: float, query: str) -> None:
     """Run a SPARQL QUERY (a string, a path to a .rq file, or - for standard input) over the release."""
-    from .query import QueryError, format_result, load_store, run_query, run_remote
+    from .query.store import QueryError, format_result, load_store, run_query, run_remote
 
     text = query
     if query == "-":
@@ -175,8 +175,8 @@ def query(root: str | None, fmt: str, ontology: str | None, endpoint: str | None
 def serve(root: str | None, ontology: str | None, host: str, port: int, time_limit: float, max_results: int,
           workers: int, quiet: bool) -> None:
     """Serve the release: a read-only SPARQL 1.1 endpoint (/sparql), term pages, VoID and downloads."""
-    from .query import QueryError
-    from .serve import ServeConfig, serve_forever
+    from .query.store import QueryError
+    from .web.serve import ServeConfig, serve_forever
 
     config = ServeConfig(ontology=(Path(ontology) if ontology else _layout(root).ontology).resolve(),
                          host=host, port=port, time_limit=time_limit, max_results=max_results, workers=workers,
@@ -195,7 +195,7 @@ def serve(root: str | None, ontology: str | None, host: str, port: int, time_lim
 @click.option("-n", "count", default=1, show_default=True, help="How many ids to mint.")
 def mint(root: str | None, label: str, kind: str, count: int) -> None:
     """Mint the next free CIRO identifier(s); ids are never reused."""
-    from .mint import mint as run
+    from .curate.mint import mint as run
 
     layout = _layout(root)
     for new in run(layout.id_ledger, layout.schema, layout.instances, label, kind, count):

@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import STAGES, Problem
+from .curate.errors import STAGES, Problem
+from .curate.loader import LoadedKB, Record, describe, load_paths
+from .curate.quotes import explain_miss, find_quote, read_source_text, split_quote
+from .curate.schemaindex import SchemaIndex, SlotInfo, json_schema, schema_index
 from .layout import Layout
-from .loader import LoadedKB, Record, describe, load_paths
-from .quotes import explain_miss, find_quote, read_source_text, split_quote
-from .schemaindex import SchemaIndex, SlotInfo, json_schema, schema_index
-from .shacl import ShaclResult
+from .shacl.common import ShaclResult
 
 __all__ = ["Report", "validate", "validate_loaded"]
 
@@ -414,7 +414,7 @@ def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> d
 
 
 def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, schema_path: Path):
-    from .rdf import RdfMapper
+    from .curate.rdf import RdfMapper
 
     data = _rdf_data(kb, index, out, ids)
     mapper = RdfMapper.from_schema(schema_path)
@@ -426,12 +426,12 @@ def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collecto
                  engine: str):
     if engine == "fast":
         # Same results as pyshacl (tests compare them), straight from the records: no rdflib graph.
-        from .fastshacl import shacl_results
+        from .shacl.fast import shacl_results
 
         report.shacl_results = shacl_results(data, layout, index.prefixes, index.slot_predicates)
     else:
-        from .rdf import kb_to_graph
-        from .shacl import run_shacl
+        from .curate.rdf import kb_to_graph
+        from .shacl.common import run_shacl
 
         report.graph = kb_to_graph(data, layout.schema)
         report.shacl_results = run_shacl(report.graph, layout, index.prefixes, index.slot_predicates)

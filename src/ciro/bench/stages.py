@@ -48,7 +48,7 @@ def _digest(items) -> str:
 
 
 def _load(layout, clock: _Clock):
-    from ..loader import load_paths
+    from ..curate.loader import load_paths
 
     with clock("load"):
         return load_paths([layout.instances], base=layout.root)
@@ -60,7 +60,7 @@ def build_fast(layout, work: Path, options: dict) -> dict:
     """YAML (C loader) -> N-Triples by the schema-compiled mapping -> Turtle by pyoxigraph."""
     import pyoxigraph as ox
 
-    from ..fastshacl import ntriples_from_records
+    from ..shacl.fast import ntriples_from_records
 
     clock = _Clock()
     kb = _load(layout, clock)
@@ -78,7 +78,7 @@ def build_fast(layout, work: Path, options: dict) -> dict:
 
 def build_rdflib(layout, work: Path, options: dict) -> dict:
     """YAML (C loader) -> rdflib graph by rdf.kb_to_graph -> N-Triples by rdflib."""
-    from ..rdf import kb_to_graph
+    from ..curate.rdf import kb_to_graph
 
     clock = _Clock()
     kb = _load(layout, clock)
@@ -147,8 +147,8 @@ def release(layout, work: Path, options: dict) -> dict:
     imports/ciro-external.owl (for pyoxigraph and `ciro serve`), WORK/release.nt (for rdflib)."""
     import pyoxigraph as ox
 
-    from ..fastshacl.index import nt_line, term_from_rdflib
-    from ..owl import build_graphs
+    from ..release.owl import build_graphs
+    from ..shacl.fast.index import nt_line, term_from_rdflib
 
     clock = _Clock()
     kb = _load(layout, clock)
@@ -186,7 +186,7 @@ def cq(layout, work: Path, options: dict) -> dict:
     engine, repeats, limit = options["engine"], options.get("repeats", 5), options.get("timeout", 60)
     clock = _Clock()
     if engine == "oxigraph":
-        from ..query import load_store, run_query
+        from ..query.store import load_store, run_query
 
         with clock("load"):
             store = load_store(work / "release")

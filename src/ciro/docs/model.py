@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..errors import CiroError
+from ..curate.errors import CiroError
 
 __all__ = [
     "DocsError", "CIRO_BASE", "VOCAB", "MAP_KINDS", "KINDS", "Entity", "Link", "EvidenceItem", "Publication", "Release",

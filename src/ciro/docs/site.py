@@ -54,7 +54,7 @@ def term_iris(store) -> list[str]:
 
 def readme_map_svg(release_dir: Path) -> str:
     """The map for the README: the same drawing, with each node linked to its term IRI."""
-    from ..query import load_store
+    from ..query.store import load_store
 
     release = Release.from_store(load_store(release_dir))
     return render_svg(map_dot(release, lambda iri: iri))
@@ -186,7 +186,7 @@ class _Site:
         self.shell("schema.html", title, body)
 
     def questions(self) -> None:
-        from ..query import QueryError, run_query
+        from ..query.store import QueryError, run_query
 
         files = sorted(self.layout.queries.glob("*.rq")) if self.layout.queries.is_dir() else []
         body = ["<h1>Competency questions</h1>",
@@ -300,7 +300,7 @@ class _Site:
         return None
 
     def term_pages(self) -> int:
-        from ..pages import render_term_page
+        from ..web.pages import render_term_page
 
         nav = '<a href="../index.html">CIRO</a> · ' + " · ".join(
             f'<a href="../{href}">{esc(name)}</a>' for href, name in NAV)
@@ -359,7 +359,7 @@ def _question(text: str) -> tuple[str, str]:
 def build_site(layout: Layout, release_dir: Path | None = None, out_dir: Path | None = None,
                progress: Callable[[str], None] = print) -> SiteReport:
     """Write the site for the release in `release_dir` (default ontology/) into `out_dir` (default site/)."""
-    from ..query import QueryError, load_store
+    from ..query.store import QueryError, load_store
 
     release_dir = release_dir or layout.ontology
     out_dir = out_dir or layout.root / "site"

@@ -125,7 +125,7 @@ def _record_nodes(data: dict[str, list[dict]], schema_path: Path) -> Iterator[tu
     Mirrors RdfMapper.add_record, with the CURIE expansion memoised per prefix; records that mapper cannot
     map (not a mapping, or without an id) are skipped. A repeated object of one slot is kept once.
     """
-    from ..rdf import RdfMapper
+    from ...curate.rdf import RdfMapper
 
     mapper = RdfMapper.from_schema(schema_path)
     iri = _expander(mapper.expand)

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from .errors import CiroError
+from ..curate.errors import CiroError
 
 __all__ = [
     "QueryError",

@@ -329,8 +329,8 @@ def validate_records(data: dict[str, list[dict]], schema_path: Path, shapes: Gra
 def shacl_results(data: dict[str, list[dict]], layout, prefixes: dict[str, str], slots: dict[str, str]) -> list:
     """What `shacl.run_shacl(kb_to_graph(data), layout, prefixes, slots)` returns (a test compares them), from
     the records: no rdflib graph, no pyshacl. The validator's `--engine fast`."""
-    from ..shacl import ShaclResult, _compress, _local, shapes_graph
-    from ..shacl import _message as result_message
+    from ..common import ShaclResult, _compress, _local, shapes_graph
+    from ..common import _message as result_message
 
     shapes = shapes_graph(layout)
     namespaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
-from .rdf import kb_to_graph
+from ..curate.rdf import kb_to_graph
 
 __all__ = [
     "OntologyGraphs", "build_graphs", "version_iri", "BASE", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI",

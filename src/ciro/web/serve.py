@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .pages import BASE, render_index_page, render_query_form, render_term_page, term_exists, term_triples
-from .query import (
+from ..query.store import (
     PREFIXES,
     RELEASE_GRAPH,
     QueryError,
@@ -45,6 +44,7 @@ from .query import (
     results_xml,
     run_query,
 )
+from .pages import BASE, render_index_page, render_query_form, render_term_page, term_exists, term_triples
 from .void import void_triples
 
 __all__ = ["ServeConfig", "QueryPool", "QueryTimeout", "make_server", "serve_forever", "negotiate"]

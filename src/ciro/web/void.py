@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..query.store import PREFIXES, RELEASE_GRAPH
 from .pages import BASE
-from .query import PREFIXES, RELEASE_GRAPH
 
 __all__ = ["void_triples", "DUMPS"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from rdflib import Graph, Namespace, URIRef
 
-from .layout import Layout
-from .schemaindex import cached_text, schema_digest
+from ..curate.schemaindex import cached_text, schema_digest
+from ..layout import Layout
 
 __all__ = ["ShaclResult", "shapes_graph", "generate_shacl", "run_shacl", "RULES_FILE"]
 

@@ -18,9 +18,9 @@ from xml.sax.saxutils import quoteattr
 from rdflib import OWL, Graph
 from rdflib.compare import to_canonical_graph
 
-from .atomic import replace_dir
-from .errors import BuildError, ValidationFailed
-from .layout import Layout
+from ..atomic import replace_dir
+from ..curate.errors import BuildError, ValidationFailed
+from ..layout import Layout
 from .owl import (
     BASE,
     BASE_IRI,
@@ -170,9 +170,9 @@ def source_digest(layout: Layout) -> str:
 
 def build_release(layout: Layout, out_dir: Path | None = None, progress: Callable[[str], None] = print) -> Path:
     """Build the release into `out_dir` (default ontology/); returns that folder."""
-    from .schemaindex import generate_json_schema
-    from .shacl import RULES_FILE, generate_shacl
-    from .validate import validate
+    from ..curate.schemaindex import generate_json_schema
+    from ..shacl.common import RULES_FILE, generate_shacl
+    from ..validate import validate
 
     out_dir = out_dir or layout.ontology
     steps = 7

@@ -5,7 +5,7 @@ folder of ours and runs `virtuoso-t +foreground` as a child process; `load()` bu
 import module into one named graph; `stop()` ends that process (SIGTERM: Virtuoso's quick shutdown).
 Virtuoso's SPARQL endpoint cuts answers at ResultSetMaxRows (10 000 by default) without an error, so the
 config sets it high. The folder keeps a state file (pid, ports, DBA password) so that a later command,
-e.g. `python -m ciro.triplestore stop DIR`, finds the server again. See docs/triplestore.md.
+e.g. `python -m ciro.query.triplestore stop DIR`, finds the server again. See docs/triplestore.md.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import CiroError
-from .query import RELEASE_GRAPH
+from ..curate.errors import CiroError
+from .store import RELEASE_GRAPH
 
 __all__ = [
     "TripleStoreError",
@@ -46,7 +46,7 @@ __all__ = [
 VIRTUOSO_PACKAGE = "virtuoso-opensource-7-bin"
 RELEASE_PARTS = ("ciro.ttl", "imports/ciro-external.owl")
 _INI = """\
-; Written by ciro.triplestore: a private Virtuoso for the CIRO release, on loopback only.
+; Written by ciro.query.triplestore: a private Virtuoso for the CIRO release, on loopback only.
 [Database]
 DatabaseFile       = {db}/virtuoso.db
 ErrorLogFile       = {db}/virtuoso.log
@@ -370,8 +370,8 @@ class Virtuoso:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m ciro.triplestore install|start|load|stop|status`: manage a private Virtuoso."""
-    parser = argparse.ArgumentParser(prog="python -m ciro.triplestore", description=main.__doc__)
+    """`python -m ciro.query.triplestore install|start|load|stop|status`: manage a private Virtuoso."""
+    parser = argparse.ArgumentParser(prog="python -m ciro.query.triplestore", description=main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("install", help=f"apt-get install {VIRTUOSO_PACKAGE} (root)")
     start = sub.add_parser("start", help="start a private Virtuoso in FOLDER (created if needed)")

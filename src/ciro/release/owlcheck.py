@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ciro.errors import CiroError
+from ..curate.errors import CiroError
 
 __all__ = [
     "OwlCheckError",
@@ -291,8 +291,8 @@ def run_owlcheck(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m ciro.owlcheck [--catalog FILE] FILE...`: print findings, exit 1 if there are any."""
-    parser = argparse.ArgumentParser(prog="python -m ciro.owlcheck", description=main.__doc__)
+    """`python -m ciro.release.owlcheck [--catalog FILE] FILE...`: print findings, exit 1 if there are any."""
+    parser = argparse.ArgumentParser(prog="python -m ciro.release.owlcheck", description=main.__doc__)
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--catalog", type=Path)
     parser.add_argument("--online", action="store_true")

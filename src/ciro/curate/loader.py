@@ -20,8 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from ..layout import RECORD_DIRS
 from .errors import Problem
-from .layout import RECORD_DIRS
 
 __all__ = ["Location", "Record", "LoadedKB", "load_paths", "describe", "MAX_FILE_BYTES", "YAML_SUFFIXES"]
 

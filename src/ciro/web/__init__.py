@@ -1,0 +1,1 @@
+"""`ciro serve`: the SPARQL endpoint (`serve`), term pages (`pages`) and the VoID description (`void`)."""
