@@ -46,6 +46,7 @@ RELEASE_FILES = (
     "ciro.owl",
     "ciro.ttl",
     "ciro.jsonld",
+    "ciro-data.ttl",
     "ciro-base.owl",
     "ciro-full.owl",
     "imports/ciro-external.owl",
@@ -207,7 +208,8 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         _serialize(graphs.base, tmp / "ciro-base.owl", "xml")
         _serialize(graphs.full, tmp / "ciro-full.owl", "xml")
         _serialize(graphs.external, tmp / "imports" / "ciro-external.owl", "xml")
-        step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, imports/", t0)
+        _serialize(graphs.data, tmp / "ciro-data.ttl", "turtle")
+        step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, imports/, ciro-data.ttl", t0)
 
         t0 = time.perf_counter()
         version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))

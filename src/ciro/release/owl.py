@@ -24,7 +24,7 @@ from ..curate.rdf import kb_to_graph
 
 __all__ = [
     "OntologyGraphs", "build_graphs", "version_iri", "BASE", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI",
-    "CIRO", "VOCAB", "DEFINITION", "LICENSE", "PUBLICATION_RESOLVERS",
+    "CIRO", "VOCAB", "DEFINITION", "LICENSE", "PUBLICATION_RESOLVERS", "data_graph",
 ]
 
 BASE = "https://w3id.org/ciro/"
@@ -71,6 +71,7 @@ class OntologyGraphs:
     base: Graph  # ciro-base.owl: own axioms only
     full: Graph  # ciro-full.owl: own axioms + external module merged
     external: Graph  # imports/ciro-external.owl
+    data: Graph  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
 
 
 def _words(name: str) -> str:
@@ -449,6 +450,19 @@ def _external(data: dict[str, list[dict]], schema_path: Path, version: str) -> G
     return graph
 
 
+def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Graph:
+    """The records as the schema maps them to RDF (external terms included: the shapes check that xrefs point at
+    them), plus each directed involves_* link as `involves` too: the schema makes every involves_* slot `is_a:
+    involves`, so a mechanism that involves loss of PTEN involves PTEN, and SPARQL finds every target in one hop."""
+    graph = kb_to_graph(data, schema_path)
+    involves = VOCAB["involves"]
+    for s, p, o in list(graph):
+        if str(p).startswith(str(VOCAB["involves_"])):
+            graph.add((s, involves, o))
+    _bind(graph, schema_path)
+    return graph
+
+
 def _bind(graph: Graph, schema_path: Path) -> None:
     view = _view(str(schema_path))
     for prefix, pdef in sorted(view.schema.prefixes.items()):
@@ -488,4 +502,5 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGrap
         base=variant(BASE_IRI, "CIRO base: CIRO's own axioms", False, False),
         full=variant(FULL_IRI, "CIRO full: CIRO with its external terms merged", False, True),
         external=external,
+        data=data_graph(data, schema_path),
     )
