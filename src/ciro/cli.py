@@ -129,34 +129,65 @@ def validate(root: str | None, fmt: str, no_shacl: bool, engine: str, paths: tup
 @click.option("--graph", default=None, metavar="IRI",
               help="With --endpoint: the default graph to query (default-graph-uri), e.g. the graph the "
                    "release was loaded into.")
-@click.option("--timeout", default=60.0, show_default=True, help="With --endpoint: seconds to wait for an answer.")
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="With --endpoint: seconds to wait for an answer.")
+@click.option("--max-width", default=60, show_default=True, type=click.IntRange(min=8),
+              help="Table: cut cells longer than this many characters (a cut cell ends in …[+N], N the "
+                   "characters left out, and the table says how many were cut).")
+@click.option("--no-truncate", is_flag=True, help="Table: never cut a cell.")
 @click.argument("query")
 def query(root: str | None, fmt: str, ontology: str | None, endpoint: str | None, graph: str | None,
-          timeout: float, query: str) -> None:
-    """Run a SPARQL QUERY (a string, a path to a .rq file, or - for standard input) over the release."""
+          timeout: float, max_width: int, no_truncate: bool, query: str) -> None:
+    """Run a SPARQL QUERY (a string, a path to a .rq file, or - for standard input) over the release.
+
+    SERVICE is refused (the embedded engine would send the query to that host), and so is nesting
+    deeper than the engine can parse safely.
+    """
     from .query.store import QueryError, format_result, load_store, run_query, run_remote
 
-    text = query
-    if query == "-":
-        text = sys.stdin.read()
-    elif query.endswith((".rq", ".sparql")) or (Path(query).is_file() and "\n" not in query):
-        try:
-            text = Path(query).read_text(encoding="utf-8")
-        except OSError as exc:
-            click.echo(f"error: cannot read {query}: {exc.strerror}", err=True)
-            sys.exit(1)
+    text = _query_text(query)
     try:
         if endpoint:
             result = run_remote(endpoint, text, graph=graph, timeout=timeout)
         else:
             store = load_store(Path(ontology) if ontology else _layout(root).ontology)
             result = run_query(store, text)
-        click.echo(format_result(result, fmt))
+        click.echo(format_result(result, fmt, max_width=None if no_truncate else max_width))
     except QueryError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     if result.warning:
         click.echo(f"warning: {result.warning}", err=True)
+
+
+def _query_text(argument: str) -> str:
+    """The query: standard input for "-", the file's text for a path to a file (a name ending in .rq or
+    .sparql must be one), else the argument itself. Unreadable or non-UTF-8 input is a one-line error."""
+    if argument == "-":
+        data, source = sys.stdin.buffer.read(), "standard input"
+    else:
+        named_file = argument.endswith((".rq", ".sparql")) and "\n" not in argument
+        try:
+            is_file = "\n" not in argument and Path(argument).is_file()
+        except (OSError, ValueError):  # too long for a file name, or a NUL in it: it is query text
+            is_file = False
+        if not (named_file or is_file):
+            return argument
+        try:
+            data, source = Path(argument).read_bytes(), argument
+        except OSError as exc:
+            click.echo(f"error: cannot read {argument}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        click.echo(f"error: {source} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                   "a query must be a SPARQL text file", err=True)
+        sys.exit(1)
+    if "\x00" in text:
+        click.echo(f"error: {source} holds NUL bytes: it looks like a binary file, not a SPARQL query", err=True)
+        sys.exit(1)
+    return text
 
 
 @main.command()
@@ -165,22 +196,39 @@ def query(root: str | None, fmt: str, ontology: str | None, endpoint: str | None
               help="Release folder to serve (default: ontology/).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; the default accepts connections from this machine only.")
-@click.option("--port", default=8000, show_default=True, help="Port to bind (0: any free port).")
-@click.option("--time-limit", default=10.0, show_default=True,
-              help="Seconds a query may run; past it the query is stopped and the client gets 503.")
-@click.option("--max-results", default=10000, show_default=True,
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to bind (0: any free port).")
+@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a query may run; past it the query's worker is killed and the client gets 503.")
+@click.option("--max-results", default=10000, show_default=True, type=click.IntRange(min=1),
               help="Most rows (or triples) one answer holds; a longer answer is cut and flagged.")
-@click.option("--workers", default=2, show_default=True, help="Queries run at the same time (one process each).")
+@click.option("--max-bytes", default=16, show_default=True, type=click.IntRange(min=1), metavar="MB",
+              help="Most megabytes one answer holds; a larger answer is cut (at a row) and flagged.")
+@click.option("--memory-limit", default=1024, show_default=True, type=click.IntRange(min=0), metavar="MB",
+              help="Memory one query may use beyond the loaded release (0: no limit); past it the query's "
+                   "worker dies and the client gets 503.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Query worker processes always running.")
+@click.option("--max-workers", default=None, type=click.IntRange(1, 128),
+              help="Workers when all are busy (slow queries do not block the others)  [default: 2 x --workers]")
+@click.option("--max-connections", default=256, show_default=True, type=click.IntRange(1, 100000),
+              help="Open connections at most; past it a new connection gets 503 and is closed.")
 @click.option("--quiet", is_flag=True, help="Do not log requests to standard error.")
 def serve(root: str | None, ontology: str | None, host: str, port: int, time_limit: float, max_results: int,
-          workers: int, quiet: bool) -> None:
-    """Serve the release: a read-only SPARQL 1.1 endpoint (/sparql), term pages, VoID and downloads."""
+          max_bytes: int, memory_limit: int, workers: int, max_workers: int | None, max_connections: int,
+          quiet: bool) -> None:
+    """Serve the release: a read-only SPARQL 1.1 endpoint (/sparql), term pages, VoID and downloads.
+
+    Built to face untrusted clients: no SERVICE, bounded time, memory, rows and bytes per query, deadlines
+    for slow clients, a connection cap, CORS for browser clients such as YASGUI.
+    """
     from .query.store import QueryError
     from .web.serve import ServeConfig, serve_forever
 
     config = ServeConfig(ontology=(Path(ontology) if ontology else _layout(root).ontology).resolve(),
-                         host=host, port=port, time_limit=time_limit, max_results=max_results, workers=workers,
-                         quiet=quiet)
+                         host=host, port=port, time_limit=time_limit, max_results=max_results,
+                         max_bytes=max_bytes * 2**20, memory_limit=memory_limit * 2**20 or None, workers=workers,
+                         max_workers=max_workers, max_connections=max_connections, quiet=quiet)
     try:
         serve_forever(config, announce=lambda line: click.echo(line))
     except (QueryError, ValueError, OSError) as exc:

@@ -20,11 +20,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ..curate.errors import CiroError
+from .sparql import QueryError, check_query, explain_syntax_error, query_form
 
 __all__ = [
     "QueryError",
     "QueryResult",
+    "STORE_FILES",
+    "store_files",
     "load_store",
     "run_query",
     "run_remote",
@@ -61,13 +63,12 @@ _NUMERIC = {_XSD + t for t in (
     "integer", "int", "long", "short", "byte", "decimal", "nonNegativeInteger", "positiveInteger",
     "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
 _FLOATING = {_XSD + "double", _XSD + "float"}
-_PROLOGUE = re.compile(r"\s+|#[^\n]*|(?i:BASE)\s*<[^>]*>|(?i:PREFIX)\s+[^\s:]*:\s*<[^>]*>")
-_FORM = re.compile(r"(?i)(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b")
 _MAX_MESSAGE = 300
-
-
-class QueryError(CiroError):
-    """The query is not valid SPARQL, or could not be run (here or on the remote endpoint)."""
+# The release files the store is made of, in load order: (path in the release folder, RDF format, required).
+# `ciro query`, `ciro serve` (and its query workers) and the endpoint benchmark's oxigraph server all load
+# exactly these, through `store_files`.
+STORE_FILES = (("ciro.ttl", "turtle", True), ("imports/ciro-external.owl", "rdfxml", False))
+DEFAULT_MAX_WIDTH = 60
 
 
 @dataclass(frozen=True)
@@ -83,46 +84,34 @@ class QueryResult:
     warning: str = ""
 
 
+def store_files(ontology_dir: Path) -> list[tuple[Path, str]]:
+    """The files of STORE_FILES present in a release folder, as (path, format); a required one missing is an error."""
+    files = []
+    for name, fmt, required in STORE_FILES:
+        path = Path(ontology_dir) / name
+        if path.is_file():
+            files.append((path, fmt))
+        elif required:
+            raise QueryError(f"{path} not found: run `ciro build` first")
+    return files
+
+
 def load_store(ontology_dir: Path):
-    """An in-memory store holding the release (ciro.ttl) and its import module (for external labels)."""
+    """An in-memory store holding the release files of STORE_FILES (the release and its import module)."""
     import pyoxigraph as ox
 
+    formats = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML}
     store = ox.Store()
-    main = ontology_dir / "ciro.ttl"
-    if not main.is_file():
-        raise QueryError(f"{main} not found: run `ciro build` first")
-    store.bulk_load(path=str(main), format=ox.RdfFormat.TURTLE)
-    external = ontology_dir / "imports" / "ciro-external.owl"
-    if external.is_file():
-        store.bulk_load(path=str(external), format=ox.RdfFormat.RDF_XML)
+    for path, fmt in store_files(ontology_dir):
+        try:
+            store.bulk_load(path=str(path), format=formats[fmt])
+        except SyntaxError as exc:
+            detail = " ".join(str(exc).split())[:_MAX_MESSAGE]
+            raise QueryError(f"{path}: not readable as {'Turtle' if fmt == 'turtle' else 'RDF/XML'} ({detail}); "
+                             "rebuild the release with `ciro build`") from None
+        except OSError as exc:
+            raise QueryError(f"cannot read {path}: {exc.strerror or exc}") from None
     return store
-
-
-def query_form(text: str) -> str | None:
-    """The query form after the prologue (SELECT, ASK, CONSTRUCT, DESCRIBE, or an update keyword), upper case."""
-    pos = 0
-    while True:
-        match = _PROLOGUE.match(text, pos)
-        if not match or match.end() == pos:
-            break
-        pos = match.end()
-    match = _FORM.match(text, pos)
-    return match.group(1).upper() if match else None
-
-
-def _syntax_message(exc: BaseException, text: str) -> str:
-    message = str(exc.args[0]) if exc.args else str(exc)
-    if "Prefix not found" in message:
-        message = message.split(": expected", 1)[0] + ": a prefix is used without a PREFIX declaration"
-    if len(message) > _MAX_MESSAGE:
-        message = message[:_MAX_MESSAGE].rstrip() + " ..."
-    where = re.match(r"error at (\d+):(\d+)", message)
-    if where:
-        lines = text.splitlines()
-        number = int(where.group(1))
-        if 0 < number <= len(lines):
-            message += f"\n  line {number}: {lines[number - 1].strip()}"
-    return f"SPARQL syntax {message}"
 
 
 def _graph_result(triples: list) -> QueryResult:
@@ -132,32 +121,51 @@ def _graph_result(triples: list) -> QueryResult:
     return QueryResult("graph", turtle=data.decode("utf-8"), triples=tuple(triples))
 
 
-def run_query(store, text: str, *, default_graph=None, named_graphs=None, max_rows: int | None = None) -> QueryResult:
-    """Run SPARQL `text` on a pyoxigraph store; with `max_rows`, stop after that many rows (or triples)."""
+def run_query(store, text: str, *, default_graph=None, named_graphs=None, max_rows: int | None = None,
+              max_bytes: int | None = None, turtle: bool = True) -> QueryResult:
+    """Run SPARQL `text` on a pyoxigraph store.
+
+    The text is checked first (`sparql.check_query`): a query naming a SERVICE, nested too deep for the
+    engine, or an update is refused before pyoxigraph sees it (pyoxigraph would send the SERVICE request).
+    With `max_rows`, reading stops after that many rows (or triples); with `max_bytes`, before the values
+    read add up to more than that; either cut is said in `warning`. `turtle=False` skips the Turtle text of
+    a graph result (for callers that serialise the triples themselves).
+    """
     import pyoxigraph as ox
 
+    check_query(text)
     try:
         result = store.query(text, default_graph=default_graph, named_graphs=named_graphs)
     except SyntaxError as exc:
-        raise QueryError(_syntax_message(exc, text)) from None
+        raise QueryError(explain_syntax_error(exc, text)) from None
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         raise QueryError(f"query failed: {exc}") from None
-    warning = ""
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(result))
+    solutions = isinstance(result, ox.QuerySolutions)
+    variables = tuple(v.value for v in result.variables) if solutions else ()
+    unit = "rows" if solutions else "triples"
+    items: list = []
+    size, warning = 0, ""
     try:
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        items = []
         for item in result:
             if max_rows is not None and len(items) >= max_rows:
-                warning = f"result truncated at {max_rows} {'rows' if hasattr(result, 'variables') else 'triples'}"
+                warning = f"result truncated at {max_rows} {unit} (the server's limit)"
                 break
-            items.append(item)
+            row = tuple(item) if solutions else item
+            if max_bytes is not None:
+                terms = row if solutions else (item.subject, item.predicate, item.object)
+                size += sum(len(getattr(t, "value", "")) + 40 for t in terms if t is not None)
+                if size > max_bytes:
+                    warning = f"result truncated at {len(items)} {unit}: the answer would exceed {max_bytes} bytes"
+                    break
+            items.append(row)
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         raise QueryError(f"query failed: {exc}") from None
-    if isinstance(result, ox.QuerySolutions):
-        variables = tuple(v.value for v in result.variables)
-        rows = tuple(tuple(solution[v] for v in variables) for solution in items)
-        return QueryResult("select", variables, rows, warning=warning)
+    if solutions:
+        return QueryResult("select", variables, tuple(items), warning=warning)
+    if not turtle:
+        return QueryResult("graph", triples=tuple(items), warning=warning)
     graph = _graph_result(items)
     return QueryResult("graph", turtle=graph.turtle, triples=graph.triples, warning=warning)
 
@@ -294,6 +302,8 @@ def results_xml(result: QueryResult) -> str:
            "<head>"]
     out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
     out.append("</head>")
+    if result.warning:  # said in the body too, not only in a header a client may not show
+        out.insert(2, f"<!-- X-CIRO-Truncated: {escape(result.warning).replace('--', '- -')} -->")
     if result.kind == "ask":
         out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
     else:
@@ -307,16 +317,18 @@ def results_xml(result: QueryResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def results_json(result: QueryResult) -> str:
-    """SPARQL 1.1 Query Results JSON."""
+def results_json(result: QueryResult, indent: int | None = None) -> str:
+    """SPARQL 1.1 Query Results JSON (compact unless `indent`: the compact form uses the C encoder)."""
     if result.kind == "ask":
         return json.dumps({"head": {}, "boolean": result.boolean})
     bindings = [
         {v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
         for row in result.rows
     ]
-    return json.dumps({"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}, indent=1,
-                      ensure_ascii=False)
+    data = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    if result.warning:  # said in the body too, not only in a header a client may not show
+        data["x-ciro-truncated"] = result.warning
+    return json.dumps(data, indent=indent, ensure_ascii=False)
 
 
 def results_csv(result: QueryResult, lineterminator: str = "\r\n") -> str:
@@ -343,14 +355,18 @@ def results_tsv(result: QueryResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_result(result: QueryResult, fmt: str) -> str:
-    """Render a result as table, csv, tsv, json (SPARQL 1.1 results JSON), xml, or Turtle for graphs."""
+def format_result(result: QueryResult, fmt: str, *, max_width: int | None = DEFAULT_MAX_WIDTH) -> str:
+    """Render a result as table, csv, tsv, json (SPARQL 1.1 results JSON), xml, or Turtle for graphs.
+
+    A table cuts cells longer than `max_width` characters (None: never) and says so under the table: a cut
+    cell ends in "…[+N]", N the characters left out, which no curated text looks like.
+    """
     if fmt not in FORMATS:
         raise QueryError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
     if result.kind == "graph":
         return result.turtle
     if fmt == "json":
-        return results_json(result)
+        return results_json(result, indent=1)
     if fmt == "xml":
         return results_xml(result)
     if result.kind == "ask":
@@ -364,14 +380,37 @@ def format_result(result: QueryResult, fmt: str) -> str:
         return buffer.getvalue().rstrip("\n")
     if fmt == "turtle":
         raise QueryError("--format turtle is for CONSTRUCT and DESCRIBE; use table, csv, tsv, json or xml")
-    cells = [list(result.variables)] + [[_plain(t) for t in row] for row in result.rows]
-    widths = [min(60, max(len(r[i]) for r in cells)) for i in range(len(result.variables))]
+    return _table(result, max_width)
+
+
+def _table(result: QueryResult, max_width: int | None) -> str:
+    cut = 0
+
+    def shorten(cell: str) -> str:
+        nonlocal cut
+        cell = cell.replace("\n", " ").replace("\t", " ")
+        if max_width is None or len(cell) <= max_width:
+            return cell
+        cut += 1
+        for keep in range(max_width, 0, -1):  # the marker counts in the width
+            marker = f"…[+{len(cell) - keep}]"
+            if keep + len(marker) <= max_width or keep == 1:
+                return cell[:keep] + marker
+        return cell  # pragma: no cover - the loop always returns
+
+    header = list(result.variables)
+    body = [[shorten(_plain(t)) for t in row] for row in result.rows]
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
 
     def line(row):
-        return " | ".join((c if len(c) <= 60 else c[:57] + "...").ljust(w) for c, w in zip(row, widths, strict=True))
+        return " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
 
-    out = [line(cells[0]), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells[1:]]
-    out.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    out = [line(header), "-+-".join("-" * w for w in widths)] + [line(r) for r in body]
+    count = f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}"
+    if cut:
+        count += (f"; {cut} cell{'s' if cut != 1 else ''} shortened to {max_width} characters, marked …[+N] with "
+                  "the number of characters left out: --max-width N or --no-truncate shows more")
+    out.append(count + ")")
     return "\n".join(out)
 
 
