@@ -67,7 +67,8 @@ def test_construct_gives_turtle(store):
 def test_syntax_error_names_line_and_column(store):
     with pytest.raises(QueryError) as info:
         run_query(store, "SELECT ?x WHERE {\n  ?x ?y }")
-    assert "2:" in str(info.value)
+    assert str(info.value).startswith("SPARQL syntax error at line 2, column 9: a triple pattern needs a subject, "
+                                      "a predicate and an object; this one ends after '?y'")
 
 
 def test_cli_query_and_error(fresh_release, tmp_path):
@@ -80,4 +81,5 @@ def test_cli_query_and_error(fresh_release, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "ciro.cli", "query", "--ontology", str(fresh_release),
                           "SELECT ?x WHERE { ?x"], capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "Traceback" not in bad.stderr and "error at 1:" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert bad.stderr.startswith("error: SPARQL syntax error at line 1, column 17: '{' is never closed")

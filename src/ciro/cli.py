@@ -213,10 +213,12 @@ def _query_text(argument: str) -> str:
               help="Workers when all are busy (slow queries do not block the others)  [default: 2 x --workers]")
 @click.option("--max-connections", default=256, show_default=True, type=click.IntRange(1, 100000),
               help="Open connections at most; past it a new connection gets 503 and is closed.")
+@click.option("--client-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a client has to send a request's head (3x that for its body, and to read an answer).")
 @click.option("--quiet", is_flag=True, help="Do not log requests to standard error.")
 def serve(root: str | None, ontology: str | None, host: str, port: int, time_limit: float, max_results: int,
           max_bytes: int, memory_limit: int, workers: int, max_workers: int | None, max_connections: int,
-          quiet: bool) -> None:
+          client_timeout: float, quiet: bool) -> None:
     """Serve the release: a read-only SPARQL 1.1 endpoint (/sparql), term pages, VoID and downloads.
 
     Built to face untrusted clients: no SERVICE, bounded time, memory, rows and bytes per query, deadlines
@@ -228,7 +230,8 @@ def serve(root: str | None, ontology: str | None, host: str, port: int, time_lim
     config = ServeConfig(ontology=(Path(ontology) if ontology else _layout(root).ontology).resolve(),
                          host=host, port=port, time_limit=time_limit, max_results=max_results,
                          max_bytes=max_bytes * 2**20, memory_limit=memory_limit * 2**20 or None, workers=workers,
-                         max_workers=max_workers, max_connections=max_connections, quiet=quiet)
+                         max_workers=max_workers, max_connections=max_connections, header_timeout=client_timeout,
+                         body_timeout=3 * client_timeout, send_timeout=3 * client_timeout, quiet=quiet)
     try:
         serve_forever(config, announce=lambda line: click.echo(line))
     except (QueryError, ValueError, OSError) as exc:

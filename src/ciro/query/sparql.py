@@ -33,6 +33,7 @@ __all__ = [
     "diagnose",
     "query_form",
     "explain_syntax_error",
+    "syntax_error",
     "tokens",
 ]
 
@@ -383,8 +384,28 @@ def _expected_in_words(message: str) -> str:
     return ", ".join(words + keywords[:8] + punctuation)
 
 
+_TERMS = {"var", "iri", "pname", "string", "number", "bnode"}
+
+
+def _short_pattern(found: list[Token]) -> tuple[int, str] | None:
+    """A triple pattern of two terms before '}' or '.': the object (or predicate) is missing."""
+    terms: list[Token] = []
+    for token in found:
+        if token.kind in _TERMS or (token.kind == "word" and token.text in ("a", "true", "false")):
+            terms.append(token)
+        elif token.text in ("}", ".") and len(terms) == 2:
+            return token.start, f"a triple pattern needs a subject, a predicate and an object; this one ends after " \
+                                f"'{terms[-1].text}'"
+        else:
+            terms = [] if token.text in ("{", "}", ".") or token.kind == "word" else terms + [token]
+    return None
+
+
 def _heuristic(found: list[Token], text: str) -> tuple[int, str] | None:
     """Mistakes the tokens alone show, told better than a parser's furthest-failure position can."""
+    short = _short_pattern(found)
+    if short is not None:
+        return short
     for i, token in enumerate(found):
         following = found[i + 1] if i + 1 < len(found) else None
         if token.kind == "word" and token.text.upper() == "SELECT":
@@ -400,6 +421,16 @@ def _heuristic(found: list[Token], text: str) -> tuple[int, str] | None:
         if token.text == "." and following is not None and following.text == ".":
             return following.start, "two '.' in a row (a '.' ends one triple pattern)"
     return None
+
+
+def syntax_error(exc: BaseException, text: str) -> QueryError:
+    """The error to raise for a pyoxigraph SyntaxError: the lexer's own finding when it has one (an update
+    keeps its UpdateRefused class, so the endpoint answers 403), else QuerySyntaxError in plain words."""
+    try:
+        diagnose(text, max_depth=10**9)
+    except QueryError as own:
+        return own
+    return QuerySyntaxError(explain_syntax_error(exc, text))
 
 
 def explain_syntax_error(exc: BaseException, text: str) -> str:

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from .sparql import QueryError, check_query, explain_syntax_error, query_form
+from .sparql import QueryError, check_query, query_form, syntax_error
 
 __all__ = [
     "QueryError",
@@ -137,7 +137,7 @@ def run_query(store, text: str, *, default_graph=None, named_graphs=None, max_ro
     try:
         result = store.query(text, default_graph=default_graph, named_graphs=named_graphs)
     except SyntaxError as exc:
-        raise QueryError(explain_syntax_error(exc, text)) from None
+        raise syntax_error(exc, text) from None
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         raise QueryError(f"query failed: {exc}") from None
     if isinstance(result, ox.QueryBoolean):

@@ -16,8 +16,10 @@ What makes it fit to face untrusted clients, beyond what uvicorn does by itself:
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +208,21 @@ class HardenedProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
 
+# uvicorn's own messages (a request it could not parse, ...) with a timestamp, like the access log.
+_LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s.%(msecs)03dZ %(levelname)s %(message)s",
+                             "datefmt": "%Y-%m-%dT%H:%M:%S", "()": "ciro.web.serve._UTCFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {"uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+                "uvicorn.error": {"level": "WARNING"}},
+}
+
+
+class _UTCFormatter(logging.Formatter):
+    converter = time.gmtime
+
+
 @dataclass
 class Prepared:
     """What `prepare` made: the app, the pool, and the bound listening socket."""
@@ -254,6 +271,7 @@ def serve_forever(config: ServeConfig, announce: Callable[[str], None] = print) 
         loop = "asyncio"
     server = uvicorn.Server(uvicorn.Config(
         prepared.app, loop=loop, http=protocol, lifespan="on", access_log=False, log_level="warning",
+        log_config=_LOG_CONFIG,
         timeout_keep_alive=int(max(1, config.keep_alive)), limit_concurrency=config.max_connections * 2,
         backlog=config.backlog, server_header=False, date_header=True, timeout_graceful_shutdown=5,
         proxy_headers=False))
