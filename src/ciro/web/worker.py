@@ -103,12 +103,12 @@ def _sandbox(job: socket.socket, memory_limit: int | None) -> socket.socket:
             except OSError:
                 pass
     sock = socket.socket(fileno=3)
+    size = _vm_size()  # before RLIMIT_NOFILE: reading /proc/self/status needs a descriptor
     try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        size = _vm_size()
         if memory_limit and size:
             resource.setrlimit(resource.RLIMIT_AS, (size + memory_limit, size + memory_limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))
     except (ValueError, OSError):
         pass  # a platform without these limits keeps the time limit and the text checks
     return sock
