@@ -441,6 +441,12 @@ def explain_syntax_error(exc: BaseException, text: str) -> str:
     except (QuerySyntaxError, QueryRefused) as own:
         return str(own)
     message = str(exc.args[0]) if exc.args else str(exc)
+    where = _LOCATION.search(message)
+    if where and "IRI parsing failed" in message:
+        pos = _offset(text, int(where.group(1)), int(where.group(2)))
+        opening = text.rfind("<", 0, pos + 1)
+        return str(_error(text, max(0, opening), "not a valid IRI (an IRI is written <scheme:...> with no spaces, "
+                                                 "quotes or < > { } | ^ ` \\ inside)"))
     found, _ = tokens(text)
     guess = _heuristic(found, text)
     if guess is not None:
@@ -452,10 +458,6 @@ def explain_syntax_error(exc: BaseException, text: str) -> str:
     before = [t for t in found if t.start < pos]
     at = next((t for t in found if t.start <= pos < t.start + len(t.text)), None) or next(
         (t for t in found if t.start >= pos), None)
-    if "IRI parsing failed" in message:
-        opening = text.rfind("<", 0, pos + 1)
-        return str(_error(text, max(0, opening), "not a valid IRI (an IRI is written <scheme:...> with no spaces, "
-                                                 "quotes or < > { } | ^ ` \\ inside)"))
     listed = _expected_in_words(message)
     if at is None:
         last = before[-1] if before else None
