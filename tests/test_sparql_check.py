@@ -38,7 +38,7 @@ SERVICE = [
 NOT_SERVICE = [
     f'SELECT * WHERE {{ ?s ?p "SERVICE {E} {{ }}" }}',
     f"SELECT * WHERE {{ ?s ?p '''a\nSERVICE {E}\n''' }}",
-    f'SELECT * WHERE {{ ?s ?p """SERVICE""" }}',
+    'SELECT * WHERE { ?s ?p """SERVICE""" }',
     "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }",
     f"SELECT * WHERE {{ ?s ?p ?o }} # SERVICE {E} {{ }}",
     "SELECT ?service $SERVICE WHERE { ?service ?p $SERVICE }",
