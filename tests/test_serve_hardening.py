@@ -483,3 +483,18 @@ def test_every_connection_gets_tcp_nodelay():
         loop.close()
         for sock in (client, accepted, listening):
             sock.close()
+
+
+def test_repeated_queries_come_from_the_answer_cache(hard):
+    query = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 5 # cache probe"
+    first = get_query(hard, query, "application/sparql-results+json")
+    second = get_query(hard, query, "application/sparql-results+json")
+    assert (first[2]["X-CIRO-Cache"], second[2]["X-CIRO-Cache"]) == ("miss", "hit")
+    assert first[3] == second[3]
+    assert get_query(hard, query, "text/csv")[2]["X-CIRO-Cache"] == "miss"  # another serialisation
+    volatile = "SELECT (RAND() AS ?r) WHERE {}"
+    answers = [get_query(hard, volatile, "application/sparql-results+json") for _ in range(2)]
+    assert [a[2]["X-CIRO-Cache"] for a in answers] == ["miss", "miss"]
+    assert answers[0][3] != answers[1][3]  # RAND() is asked again, not replayed
+    slow = [get_query(hard, SLOW)[2].get("X-CIRO-Cache") for _ in range(1)]
+    assert slow == [None]  # a 503 is never kept

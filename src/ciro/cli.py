@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -213,12 +214,15 @@ def _query_text(argument: str) -> str:
               help="Workers when all are busy (slow queries do not block the others)  [default: 2 x --workers]")
 @click.option("--max-connections", default=256, show_default=True, type=click.IntRange(1, 100000),
               help="Open connections at most; past it a new connection gets 503 and is closed.")
+@click.option("--cache", default=64, show_default=True, type=click.IntRange(min=0), metavar="MB",
+              help="Megabytes of answers kept for repeated queries (the release does not change while served; "
+                   "0: no cache).")
 @click.option("--client-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds a client has to send a request's head (3x that for its body, and to read an answer).")
 @click.option("--quiet", is_flag=True, help="Do not log requests to standard error.")
 def serve(root: str | None, ontology: str | None, host: str, port: int, time_limit: float, max_results: int,
           max_bytes: int, memory_limit: int, workers: int, max_workers: int | None, max_connections: int,
-          client_timeout: float, quiet: bool) -> None:
+          cache: int, client_timeout: float, quiet: bool) -> None:
     """Serve the release: a read-only SPARQL 1.1 endpoint (/sparql), term pages, VoID and downloads.
 
     Built to face untrusted clients: no SERVICE, bounded time, memory, rows and bytes per query, deadlines
@@ -231,7 +235,8 @@ def serve(root: str | None, ontology: str | None, host: str, port: int, time_lim
                          host=host, port=port, time_limit=time_limit, max_results=max_results,
                          max_bytes=max_bytes * 2**20, memory_limit=memory_limit * 2**20 or None, workers=workers,
                          max_workers=max_workers, max_connections=max_connections, header_timeout=client_timeout,
-                         body_timeout=3 * client_timeout, send_timeout=3 * client_timeout, quiet=quiet)
+                         body_timeout=3 * client_timeout, send_timeout=3 * client_timeout,
+                         cache_bytes=cache * 2**20, quiet=quiet)
     try:
         serve_forever(config, announce=lambda line: click.echo(line))
     except (QueryError, ValueError, OSError) as exc:
@@ -326,6 +331,41 @@ def bench_run(sizes: str, work: str | None, seed: int, repeats: int | None, link
     results["options"] = {"sizes": sizes, "seed": seed, "repeats": repeats, "linkml_max": linkml_max,
                           "rdflib_timeout": rdflib_timeout}
     text = report_markdown(results)
+    if json_out:
+        Path(json_out).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    if md_out:
+        Path(md_out).write_text(text, encoding="utf-8")
+    click.echo(text)
+
+
+@bench.command("endpoint")
+@root_option
+@click.option("--ontology", type=click.Path(file_okay=False), default=None,
+              help="Release folder both servers load (default: ontology/).")
+@click.option("--clients", default=8, show_default=True, type=click.IntRange(1, 256), help="Keep-alive clients.")
+@click.option("--duration", default=5.0, show_default=True, type=click.FloatRange(min=0.5),
+              help="Seconds per run.")
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 50),
+              help="Runs per server and workload, alternating the servers.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="`ciro serve --workers`.")
+@click.option("--client", "load", type=click.Choice(["auto", "wrk", "python"]), default="auto", show_default=True,
+              help="Load generator: wrk (Debian wrk) where installed, else Python client processes.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write every measurement here.")
+@click.option("--markdown", "md_out", type=click.Path(dir_okay=False), default=None, help="Write the table here.")
+def bench_endpoint(root: str | None, ontology: str | None, clients: int, duration: float, rounds: int, workers: int,
+                   load: str, json_out: str | None, md_out: str | None) -> None:
+    """`ciro serve` against `oxigraph serve-read-only` on the same release, same run: queries/s, p50, p99."""
+    from .bench.endpoint import endpoint_markdown, run_endpoint_benchmark
+
+    layout = _layout(root)
+    try:
+        results = run_endpoint_benchmark(Path(ontology).resolve() if ontology else layout.ontology, layout.queries,
+                                         clients=clients, duration=duration, rounds=rounds, workers=workers,
+                                         client=load, log=lambda line: click.echo(line, err=True))
+    except (RuntimeError, OSError, subprocess.CalledProcessError, CiroError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    text = endpoint_markdown(results)
     if json_out:
         Path(json_out).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     if md_out:

@@ -14,6 +14,7 @@ Routes:
 
 from __future__ import annotations
 
+import collections
 import datetime
 import functools
 import os
@@ -30,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from .answer import GRAPH_TYPES, Job, negotiate, serialize_graph
+from .answer import GRAPH_TYPES, Answer, Job, negotiate, serialize_graph
 from .pages import BASE, render_index_page, render_query_form, render_term_page, term_exists, term_triples
 from .pool import PoolBusy, QueryStopped, WorkerPool
 from .void import void_triples
@@ -45,9 +46,9 @@ _FILE_TYPES = {".owl": "application/rdf+xml", ".ttl": "text/turtle", ".jsonld": 
 _TERM_PATH = re.compile(r"/((?:CIRO_\d+)|(?:vocab/[A-Za-z][A-Za-z0-9_]*))(\.[a-z]+)?")
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-EXPOSED_HEADERS = "X-CIRO-Truncated, X-CIRO-Query-Time, Content-Location, Content-Length"
+EXPOSED_HEADERS = "X-CIRO-Truncated, X-CIRO-Query-Time, X-CIRO-Cache, Content-Location, Content-Length"
 _COMMON = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
-           (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+           (b"x-content-type-options", b"nosniff")]
 _LOG_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f"\\]|[^\x00-\x7e]')
 _CHUNK = 256 * 1024
 
@@ -57,7 +58,52 @@ class AppConfig:
     ontology: Path
     max_body: int = 1_000_000
     max_pinned: int = 256 * 2**20  # response bytes the server may hold for clients still reading
+    cache_bytes: int = 64 * 2**20  # answers kept for repeated queries (0: none)
     quiet: bool = False
+
+
+class AnswerCache:
+    """Answers to repeated queries, least recently used first out, within a byte budget.
+
+    The release never changes while it is served, so the same query (with the same dataset, Accept and
+    format) always has the same answer, and a repeated query need not reach a worker. Not kept: answers of
+    queries that call the non-deterministic functions (RAND, NOW, UUID, STRUUID, BNODE), answers over a
+    1/16 of the budget, and failures of the bounds (503)."""
+
+    _VOLATILE = ("rand", "now", "uuid", "bnode")
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.size = 0
+        self.entries: collections.OrderedDict = collections.OrderedDict()
+        self.hits = self.misses = 0
+
+    def key(self, job: Job) -> tuple | None:
+        if self.budget <= 0:
+            return None
+        lowered = job.query.lower()
+        if any(word in lowered for word in self._VOLATILE):
+            return None
+        return job
+
+    def get(self, key) -> Answer | None:
+        answer = self.entries.get(key)
+        if answer is None:
+            self.misses += 1
+            return None
+        self.entries.move_to_end(key)
+        self.hits += 1
+        return answer
+
+    def put(self, key, answer: Answer) -> None:
+        cost = len(answer.body) + len(key.query) + 200
+        if cost > self.budget // 16 or key in self.entries:
+            return
+        self.entries[key] = answer
+        self.size += cost
+        while self.size > self.budget:
+            old_key, old = self.entries.popitem(last=False)
+            self.size -= len(old.body) + len(old_key.query) + 200
 
 
 def escape_for_log(text: str, limit: int = 2000) -> str:
@@ -163,6 +209,11 @@ class App:
             pass
 
 
+@functools.lru_cache(maxsize=4096)  # a repeated GET skips urllib's percent-decoding (pure Python, slow)
+def _query_params(query_string: bytes) -> dict[str, list[str]]:
+    return urllib.parse.parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+
+
 def _plain_parts(status: int, message: str) -> tuple[int, bytes, bytes]:
     return status, b"text/plain; charset=utf-8", (message.rstrip("\n") + "\n").encode("utf-8")
 
@@ -186,6 +237,7 @@ class _Endpoint:
         self.files = _release_files(self.root)
         self.triples = len(store)
         self.pinned = 0
+        self.cache = AnswerCache(config.cache_bytes)
         self.term_page = functools.lru_cache(maxsize=512)(self._term_page)
         self.void_body = functools.lru_cache(maxsize=16)(self._void_body)
 
@@ -197,7 +249,7 @@ class _Endpoint:
                 await _send(send, *problem)
                 return
         else:
-            params = urllib.parse.parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            params = _query_params(scope["query_string"])
         if "update" in params:
             await _send(send, *_plain_parts(403, "this endpoint is read-only: SPARQL Update is not accepted"))
             return
@@ -216,16 +268,23 @@ class _Endpoint:
         job = Job(queries[0], tuple(params.get("default-graph-uri", ())), tuple(params.get("named-graph-uri", ())),
                   accept, (params.get("format") or [""])[0])
         started = time.monotonic()
-        client = scope["client"][0] if scope.get("client") else ""
-        try:
-            answer = await self.pool.run(job, client)
-        except (QueryStopped, PoolBusy) as exc:
-            await _send(send, *_plain_parts(503, str(exc)))
-            return
+        key = self.cache.key(job)
+        answer = self.cache.get(key) if key is not None else None
+        cached = answer is not None
+        if answer is None:
+            client = scope["client"][0] if scope.get("client") else ""
+            try:
+                answer = await self.pool.run(job, client)
+            except (QueryStopped, PoolBusy) as exc:
+                await _send(send, *_plain_parts(503, str(exc)))
+                return
+            if key is not None and answer.status < 500:
+                self.cache.put(key, answer)
         if answer.status != 200:
             await _send(send, *_plain_parts(answer.status, answer.body.decode("utf-8", "replace")))
             return
-        headers = [(b"vary", b"Accept"), (b"x-ciro-query-time", f"{time.monotonic() - started:.3f}".encode())]
+        headers = [(b"vary", b"Accept"), (b"x-ciro-query-time", f"{time.monotonic() - started:.3f}".encode()),
+                   (b"x-ciro-cache", b"hit" if cached else b"miss")]
         if answer.truncated:
             headers.append((b"x-ciro-truncated", answer.truncated.encode("latin-1", "replace")))
         content_type = _content_type(answer.media).encode()

@@ -58,6 +58,7 @@ class ServeConfig:
     backlog: int = 1024
     max_url: int = 64 * 1024
     max_header_bytes: int = 64 * 1024
+    cache_bytes: int = 64 * 2**20
     quiet: bool = False
 
 
@@ -254,7 +255,8 @@ def prepare(config: ServeConfig) -> Prepared:
     except OSError:
         pool.shutdown()
         raise
-    app = make_app(AppConfig(config.ontology, max_body=config.max_body, quiet=config.quiet), store, pool)
+    app = make_app(AppConfig(config.ontology, max_body=config.max_body, cache_bytes=config.cache_bytes,
+                             quiet=config.quiet), store, pool)
     return Prepared(app, pool, sock, len(store))
 
 
