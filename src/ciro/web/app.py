@@ -319,8 +319,8 @@ class _Endpoint:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length", b"").decode("latin-1").strip() or None
         limit = self.config.max_body
-        too_large = (413, b"text/plain; charset=utf-8", f"request body larger than {limit} bytes\n".encode(),
-                     [(b"connection", b"close")])
+        # The rest of the body is never read: App closes the connection after this answer.
+        too_large = (413, b"text/plain; charset=utf-8", f"request body larger than {limit} bytes\n".encode())
         if length is not None and (not length.isdigit() or int(length) > limit):
             return {}, too_large
         chunks, size, more = [], 0, True

@@ -15,7 +15,6 @@ What makes it fit to face untrusted clients, beyond what uvicorn does by itself:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from ..query.store import QueryError, load_store
+from ..query.store import load_store
 from .app import AppConfig, make_app
 from .pool import PoolConfig, WorkerPool
 
@@ -288,16 +287,3 @@ def serve_forever(config: ServeConfig, announce: Callable[[str], None] = print) 
     finally:
         prepared.pool.shutdown()
         prepared.sock.close()
-
-
-def _main_for_tests() -> None:  # pragma: no cover - `python -m ciro.web.serve ONTOLOGY` for quick manual runs
-    serve_forever(ServeConfig(Path(sys.argv[1]).resolve(), port=int(sys.argv[2]) if len(sys.argv) > 2 else 8000))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    try:
-        _main_for_tests()
-    except (QueryError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    asyncio.run(asyncio.sleep(0))
