@@ -10,6 +10,7 @@ gives one line. A check that crashes is reported as an 'internal' problem, never
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import os
 import re
@@ -140,7 +141,7 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
         class_name = index.class_of(record.kind)
         if class_name not in validators:
             validators[class_name] = jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{class_name}"})
-        errors = validators[class_name].iter_errors(record.data)
+        errors = validators[class_name].iter_errors(_as_json(record.data))
         found: dict[tuple[str, str, object], tuple[Record, str]] = {}  # one problem per field (or list item)
         for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator != "type")):
             path = list(error.absolute_path)
@@ -162,6 +163,15 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
             info = slots.get(slot)
             if info and info.required and isinstance(value, str) and not value.strip():
                 out.add(record, slot, f"{slot} is empty", "schema")
+
+
+def _as_json(value):
+    """The record as JSON Schema sees it: YAML reads 2026-11-29 as a date, JSON has only the text."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 def _explain(error, path: list, index: SchemaIndex, owner: str) -> list[tuple[str, str]]:
@@ -444,6 +454,57 @@ def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collecto
             out.add(name, slot, result.message, "shacl", result.severity)
 
 
+
+# --- term lifecycle: the id ledger, obsolete records -----------------------------------------------------
+
+def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout) -> None:
+    """Ids come from the ledger; terms are obsoleted, never deleted; nothing links to an obsolete term."""
+    from .curate.lifecycle import SCHEMA_IDS_BELOW, TERM_KINDS, read_ledger
+
+    deprecated = {rid: r for rid, r in ids.first.items() if r.data.get("deprecated") is True}
+    for record in ids.first.values():
+        class_name = index.class_of(record.kind)
+        if record.data.get("deprecated") is not True:
+            for slot in ("replaced_by", "consider", "obsolescence_reason"):
+                if record.data.get(slot) is not None:
+                    out.add(record, slot, f"{slot} is only for an obsolete record (add deprecated: true)", "reference")
+        for slot, info in index.slots[class_name].items():
+            if not info.reference or info.inlined or out.failed(record.name, slot):
+                continue
+            for value in _values(record.data.get(slot)):
+                if record.data.get("deprecated") is True and slot not in ("replaced_by", "consider"):
+                    out.add(record, slot, "an obsolete record keeps no links: move them to its replacement",
+                            "reference")
+                    break
+                if isinstance(value, str) and value in deprecated and record.data.get("deprecated") is not True:
+                    successor = deprecated[value].data.get("replaced_by")
+                    hint = f"; link to its replacement {successor}" if successor else ""
+                    out.add(record, slot, f"{value} is obsolete{hint}", "reference")
+    ledger = layout.id_ledger
+    if not ledger.is_file():
+        return
+    entries, problems = read_ledger(ledger)
+    shown = str(ledger.relative_to(layout.root)) if ledger.is_relative_to(layout.root) else str(ledger)
+    for line, message in problems:
+        out.problems.append(Problem(shown, line, "", "", message, "reference"))
+    if problems:
+        return  # a ledger that cannot be read says nothing reliable about ids
+    for rid, record in ids.first.items():
+        number = int(rid[5:]) if rid.startswith("CIRO:") and rid[5:].isdigit() else None
+        if number is not None and number >= SCHEMA_IDS_BELOW and rid not in entries:
+            out.add(record, "id", f"{rid} was never minted: take a new id from `ciro mint` (instances/id-ledger.tsv "
+                    "lists every id minted)", "reference")
+    if kb.context_files or not kb.records:
+        return  # a vanished term is a problem of the whole KB: reported when all of instances/ is validated
+    for rid, entry in sorted(entries.items()):
+        if entry.kind in TERM_KINDS and rid not in ids.first and rid not in kb.unread_ids \
+                and rid not in ids.malformed:
+            out.problems.append(Problem(
+                shown, entry.line, rid, "", f"{rid} ('{entry.label}', a {entry.kind}) is in no file under instances/: "
+                "a term is never deleted; keep its record with deprecated: true (and replaced_by or consider)",
+                "reference"))
+
+
 # --- layer 6: quotes ------------------------------------------------------------------------------------
 
 def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report: Report) -> None:
@@ -526,6 +587,7 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
     if index is not None:
         _guard("schema", out, _schema_layer, kb, index, out, layout.schema)
         ids = _guard("reference", out, _rules_layer, kb, index, out) or _Ids()
+        _guard("reference", out, _lifecycle_layer, kb, index, out, ids, layout)
         converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
         if converted is not None and shacl:
             _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)

@@ -227,7 +227,10 @@ class _Builder:
             therapy = self._entity("therapies", f"therapy {i:06d} {rng.choice(_WORDS)}", "A synthetic therapy.")
             therapy["therapy_kind"] = rng.choice(enums["TherapyKindEnum"])
             if i and rng.random() < 0.4:
-                therapy["broader_therapies"] = [self.records["therapies"][rng.randrange(i)]["id"]]
+                # a treatment is a kind of a treatment, an agent of an agent (class): never across (the rules)
+                parent = self.records["therapies"][rng.randrange(i)]
+                if (parent["therapy_kind"] == "modality") == (therapy["therapy_kind"] == "modality"):
+                    therapy["broader_therapies"] = [parent["id"]]
             if rng.random() < 0.3:
                 therapy["therapy_targets"] = [rng.choice(targets)]
             if rng.random() < 0.6:
@@ -235,16 +238,23 @@ class _Builder:
                                     for _ in range(rng.choice((1, 1, 2)))]
         therapies = [t["id"] for t in self.records["therapies"]]
         directed = [s for s in enums["ClaimRelationEnum"] if s.startswith("involves_")]
+        origins: dict[str, str | None] = {}
         for i in range(counts["mechanisms"]):
             mech = self._entity("mechanisms", f"mechanism {i:06d} {rng.choice(_WORDS)} {rng.choice(_WORDS)}",
                                 "A synthetic mechanism of immunotherapy resistance.")
-            mech["origin"] = rng.choice(enums["OriginEnum"])
+            if rng.random() < 0.6:  # the curated KB states an origin for 13 of its 22 mechanisms
+                mech["origin"] = rng.choice(enums["OriginEnum"])
             if rng.random() < 0.75:
                 mech["categories"] = rng.sample(enums["MechanismCategoryEnum"], rng.choice((1, 1, 2)))
             if rng.random() < 0.1:
                 mech["timing"] = [rng.choice(enums["TimingEnum"])]
             if i:  # a forest: every mechanism but the first has an earlier, broader one (no cycles)
-                mech["broader_mechanisms"] = [self.records["mechanisms"][rng.randrange(max(1, i // 10 + 1))]["id"]]
+                parent = self.records["mechanisms"][rng.randrange(max(1, i // 10 + 1))]
+                mech["broader_mechanisms"] = [parent["id"]]
+                if mech.get("origin") and origins.get(parent["id"]):  # a kind of a mechanism has its origin
+                    mech["origin"] = origins[parent["id"]]
+            # the origin it has, stated or through its broader mechanisms
+            origins[mech["id"]] = mech.get("origin") or (origins.get(parent["id"]) if i else None)
             mech["involves"] = rng.sample(targets, min(len(targets), rng.choice((1, 1, 2))))
             if rng.random() < 0.45:
                 mech[rng.choice(directed)] = [rng.choice(targets)]
@@ -304,10 +314,16 @@ class _Builder:
         shutil.copytree(curated, instances)  # the curated KB, which the synthetic records extend
         for kind in (*self.records, "sources", "external_terms"):
             (instances / kind).mkdir(parents=True, exist_ok=True)
-        for records in self.records.values():
+        minted = []
+        for kind, records in self.records.items():
             for record in records:
                 text = yaml.dump(record, Dumper=dump, sort_keys=False, allow_unicode=True, width=120)
                 (out / self.paths[id(record)]).write_text(text, encoding="utf-8")
+                minted.append(f"{record['id']}\t{record.get('label', '')}\t{kind.removesuffix('s')}\n")
+                minted += [f"{e['id']}\tevidence\tevidence\n" for e in record.get("has_evidence") or []]
+        with (instances / "id-ledger.tsv").open("a", encoding="utf-8") as ledger:  # minted, as `ciro mint` would
+            once = {line.split("\t", 1)[0]: line for line in reversed(minted)}  # an injected duplicate id was
+            ledger.writelines(reversed(once.values()))  # minted once
         for pub in self.records["publications"]:
             name = pub["source_text"]
             front = {"slug": name[:-4], "title": pub["title"], "source_format": "synthetic"}

@@ -101,16 +101,16 @@ def _wrong_class(b, pick) -> Injected:
 
 def _bad_enum(b, pick) -> Injected:
     mech = pick.record("mechanisms")
-    mech["origin"] = mech["origin"].replace("tumor", "tumour")
+    mech["origin"] = mech.get("origin", "tumor_intrinsic").replace("tumor", "tumour")
     return _entry(b, "bad_enum", mech, "origin", "schema", f"origin {mech['origin']!r} (British spelling)",
                   [(_iri(mech["id"]), VOCAB_IRI + "origin", "InConstraintComponent")])
 
 
 def _missing_required(b, pick) -> Injected:
-    mech = pick.record("mechanisms")
-    del mech["origin"]
-    return _entry(b, "missing_required", mech, "origin", "schema", "origin removed",
-                  [(_iri(mech["id"]), VOCAB_IRI + "origin", "MinCountConstraintComponent")])
+    target = pick.record("targets")
+    del target["target_kind"]
+    return _entry(b, "missing_required", target, "target_kind", "schema", "target_kind removed",
+                  [(_iri(target["id"]), VOCAB_IRI + "target_kind", "MinCountConstraintComponent")])
 
 
 def _bad_curie_pattern(b, pick) -> Injected:

@@ -29,6 +29,7 @@ class GraphvizMissing(DocsError):
 STYLE: dict[str, tuple[str, str, str]] = {
     "intrinsic": ("#f6c28b", "box", "mechanism, tumor-cell-intrinsic"),
     "extrinsic": ("#a6d2ef", "box", "mechanism, tumor-cell-extrinsic"),
+    "unstated": ("#ffffff", "box", "mechanism, origin not stated"),
     "target": ("#c9e7c0", "ellipse", "target"),
     "therapy": ("#e8c6dc", "hexagon", "therapy"),
     "countermeasure": ("#f3ec9a", "box", "countermeasure"),
@@ -92,6 +93,8 @@ def _wrap(text: str, width: int = 24) -> str:
 
 def _style_key(entity: Entity) -> str:
     if entity.kind == "mechanism":
+        if not entity.origin:
+            return "unstated"  # the root, and mechanisms whose source gives no origin: in no origin's box
         return "extrinsic" if "extrinsic" in entity.origin else "intrinsic"
     return entity.kind
 
@@ -159,12 +162,13 @@ def _graph(release: Release, members: list[Entity], links: list[Link], href: Cal
     for origin in ("intrinsic", "extrinsic"):
         group = [e for e in members if e.kind == "mechanism" and _style_key(e) == origin]
         if group:
-            title = f"{group[0].origin or 'origin not stated'} mechanisms"
+            title = f"{group[0].origin} mechanisms"
             lines.append(f"  subgraph cluster_{origin} {{")
             lines.append(f'    label={_q(title)}; style="rounded,dashed"; color="#888888"; fontsize=13;')
             lines.extend("  " + _node(e, href, e.iri == focus) for e in group)
             lines.append("  }")
-    lines.extend(_node(e, href, e.iri == focus) for e in members if e.kind != "mechanism")
+    lines.extend(_node(e, href, e.iri == focus) for e in members
+                 if e.kind != "mechanism" or _style_key(e) == "unstated")
     for kind in COLUMNS:
         if focus and kind == "mechanism":
             continue
@@ -182,7 +186,7 @@ def map_dot(release: Release, href: Callable[[str], str]) -> str:
     (the mechanism taxonomy) are dashed and explained by the legend rather than labelled one by one."""
     links = release.specific_links(MAP_KINDS)
     used = sorted({lk.relation for lk in links if lk.relation in _EDGE_COLOURS})
-    legend = _legend(("therapy", "countermeasure", "intrinsic", "extrinsic", "target"),
+    legend = _legend(("therapy", "countermeasure", "intrinsic", "extrinsic", "unstated", "target"),
                      [r for r in used if not r == "broader_therapies"])
     return _graph(release, release.of_kind(*MAP_KINDS), links, href, "ciro_resistance_map",
                   label_broader=False, legend=legend)

@@ -5,6 +5,7 @@ from .store import (
     FORMATS,
     PREFIXES,
     RELEASE_GRAPH,
+    STORE_FILES,
     QueryError,
     QueryResult,
     canonical_rows,
@@ -22,5 +23,5 @@ from .store import (
 __all__ = [
     "QueryError", "QueryResult", "load_store", "run_query", "run_remote", "query_form", "format_result",
     "results_xml", "results_tsv", "results_csv", "canonical_term", "canonical_rows", "FORMATS", "PREFIXES",
-    "RELEASE_GRAPH",
+    "RELEASE_GRAPH", "STORE_FILES",
 ]

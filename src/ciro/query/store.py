@@ -67,7 +67,10 @@ _MAX_MESSAGE = 300
 # The release files the store is made of, in load order: (path in the release folder, RDF format, required).
 # `ciro query`, `ciro serve` (and its query workers) and the endpoint benchmark's oxigraph server all load
 # exactly these, through `store_files`.
-STORE_FILES = (("ciro.ttl", "turtle", True), ("imports/ciro-external.owl", "rdfxml", False))
+# What a SPARQL store of the release holds: the ontology, the data graph (the records as the schema maps them, so
+# that questions stay one-hop: ?m cirovocab:involves ?t), and the import module (labels of external terms).
+STORE_FILES = (("ciro.ttl", "turtle", True), ("ciro-data.ttl", "turtle", True),
+               ("imports/ciro-external.owl", "rdfxml", False))
 DEFAULT_MAX_WIDTH = 60
 
 
@@ -97,7 +100,7 @@ def store_files(ontology_dir: Path) -> list[tuple[Path, str]]:
 
 
 def load_store(ontology_dir: Path):
-    """An in-memory store holding the release files of STORE_FILES (the release and its import module)."""
+    """An in-memory store holding the release files of STORE_FILES, in the default graph."""
     import pyoxigraph as ox
 
     formats = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML}

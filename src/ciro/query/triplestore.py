@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..curate.errors import CiroError
-from .store import RELEASE_GRAPH
+from .store import RELEASE_GRAPH, STORE_FILES
 
 __all__ = [
     "TripleStoreError",
@@ -44,7 +44,7 @@ __all__ = [
 # The binaries of Debian's `virtuoso-opensource`: virtuoso-t and isql-vt, with no system service and no
 # debconf question (the full package asks for a DBA password and starts a service we do not want).
 VIRTUOSO_PACKAGE = "virtuoso-opensource-7-bin"
-RELEASE_PARTS = ("ciro.ttl", "imports/ciro-external.owl")
+RELEASE_PARTS = tuple(name for name, _fmt, _required in STORE_FILES)  # the same files as the embedded store
 _INI = """\
 ; Written by ciro.query.triplestore: a private Virtuoso for the CIRO release, on loopback only.
 [Database]
@@ -299,7 +299,8 @@ class Virtuoso:
         return done.stdout
 
     def load(self, ontology: Path, graph: str = RELEASE_GRAPH) -> int:
-        """Bulk-load ciro.ttl and the import module into `graph` (replacing it); returns its triple count."""
+        """Bulk-load the release (ciro.ttl, ciro-data.ttl, the import module) into `graph`, replacing it; returns
+        its triple count."""
         staged = []
         for part in RELEASE_PARTS:
             source = Path(ontology) / part

@@ -16,7 +16,6 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from rdflib import OWL, Graph
-from rdflib.compare import to_canonical_graph
 
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
@@ -68,13 +67,10 @@ ONTOLOGY_FILES = {
 
 def _serialize(graph: Graph, path: Path, fmt: str) -> None:
     if fmt == "json-ld":
-        # Blank-node ids are random in rdflib; canonical labels make the JSON-LD reproducible.
-        canonical = Graph()
-        for triple in to_canonical_graph(graph):
-            canonical.add(triple)
-        for prefix, ns in graph.namespaces():
-            canonical.bind(prefix, ns, override=True, replace=True)
-        text = canonical.serialize(format="json-ld", sort_keys=True, indent=1)
+        # Every blank node of the release has a stable id (restrictions, lists, axioms are named by what they
+        # describe), so sorting the arrays is all it takes to make rdflib's JSON-LD reproducible. (Canonical
+        # relabelling, rdflib.compare, took minutes once each evidence item annotated an axiom.)
+        text = graph.serialize(format="json-ld", sort_keys=True, indent=1)
         data = _sorted_jsonld(json.loads(text))
         path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         return
@@ -132,12 +128,12 @@ def read_catalog(path: Path) -> dict[str, Path]:
 def qc_namespaces(schema_path: Path) -> Namespaces:
     """CIRO's own namespaces, and every namespace a release may use: the schema's prefixes, the W3C and
     Dublin Core vocabularies, the release's own document IRIs, publication resolvers and the licence."""
-    from .owl import _view
+    from .model import model_for
 
-    prefixes = {p: str(d.prefix_reference) for p, d in _view(str(schema_path)).schema.prefixes.items()}
+    prefixes = dict(model_for(schema_path).prefixes)
     known = set(prefixes.values())
     known |= {BASE + "releases/", str(LICENSE)} | {str(iri) for iri in ONTOLOGY_FILES}
-    known |= {resolver for _, resolver in PUBLICATION_RESOLVERS}
+    known |= {resolver for _, resolver, _ in PUBLICATION_RESOLVERS}
     prefixes = {p: ns for p, ns in prefixes.items() if ns not in (str(CIRO), str(VOCAB))}
     prefixes |= {"CIRO": str(CIRO), "cirovocab": str(VOCAB)}
     return Namespaces(own=(str(CIRO), str(VOCAB)), known=tuple(sorted(known)), prefixes=prefixes)

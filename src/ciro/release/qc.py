@@ -55,7 +55,7 @@ RULES: dict[str, tuple[str, str]] = {
     "deprecated_individual_reference": (ERROR, "a deprecated individual used by a term that is not deprecated"),
     "label_whitespace": (WARN, "a label with leading, trailing or repeated whitespace"),
     "label_formatting": (WARN, "a label with a line break or tab"),
-    "missing_xref": (INFO, "a CIRO individual without skos:exactMatch, where others of its class have one"),
+    "missing_xref": (INFO, "a CIRO term without skos:exactMatch, where others of its class have one"),
     "shared_label": (INFO, "a CIRO term with the label of an external term it is not mapped to"),
 }
 
@@ -234,7 +234,14 @@ def _check_individuals(graph: Graph, entities, namespaces: Namespaces, add) -> N
             typed[entity] = classes
             if not classes:
                 add("untyped_individual", entity, RDF.type)
-    # Classes whose members carry cross-references: a member without one is worth a look.
+    # CIRO's classes (curated records) are grouped by their named CIRO superclasses (the record class), like
+    # individuals by their class.
+    for entity, kinds in entities.items():
+        if "class" in kinds and namespaces.is_own(str(entity)) and (entity, OWL.deprecated, None) not in graph:
+            parents = {p for p in graph.objects(entity, RDFS.subClassOf)
+                       if isinstance(p, URIRef) and namespaces.is_own(str(p))}
+            typed.setdefault(entity, set()).update(parents)
+    # Groups whose members carry cross-references: a member without one is worth a look.
     with_xrefs = {c for e, classes in typed.items() if (e, _SKOS_EXACT, None) in graph for c in classes}
     for entity, classes in typed.items():
         if classes & with_xrefs and (entity, _SKOS_EXACT, None) not in graph:

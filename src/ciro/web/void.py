@@ -8,7 +8,8 @@ from .pages import BASE
 __all__ = ["void_triples", "DUMPS"]
 
 # The release files that are data dumps of the dataset (the SHACL shapes, JSON Schema and catalog are not).
-DUMPS = ("ciro.owl", "ciro.ttl", "ciro.jsonld", "ciro-base.owl", "ciro-full.owl", "imports/ciro-external.owl")
+DUMPS = ("ciro.owl", "ciro.ttl", "ciro.jsonld", "ciro-data.ttl", "ciro-base.owl", "ciro-full.owl",
+         "imports/ciro-external.owl")
 
 
 def void_triples(store, base: str, files: list[str]) -> list:

@@ -1,0 +1,57 @@
+"""The IRIs of the release: CIRO's namespaces, its ontology documents, and the vocabularies it annotates with."""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+
+__all__ = [
+    "BASE", "CIRO", "VOCAB", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI", "DCTERMS", "IAO", "SKOS",
+    "OBOINOWL", "DEFINITION", "DEFINITION_SOURCE", "TERM_REPLACED_BY", "OBSOLESCENCE_REASON", "LICENSE", "CREATOR",
+    "PUBLICATION_RESOLVERS", "version_iri", "publication_iri", "publication_xref",
+]
+
+BASE = "https://w3id.org/ciro/"
+ONTOLOGY_IRI = URIRef(BASE + "ciro.owl")
+BASE_IRI = URIRef(BASE + "ciro-base.owl")
+FULL_IRI = URIRef(BASE + "ciro-full.owl")
+IMPORT_IRI = URIRef(BASE + "imports/ciro-external.owl")
+VOCAB = Namespace(BASE + "vocab/")
+CIRO = Namespace(BASE + "CIRO_")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+IAO = Namespace("http://purl.obolibrary.org/obo/IAO_")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+DEFINITION = IAO["0000115"]
+DEFINITION_SOURCE = IAO["0000119"]
+TERM_REPLACED_BY = IAO["0100001"]
+OBSOLESCENCE_REASON = IAO["0000231"]
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+CREATOR = "CIRO curation team"
+
+# Where a publication resolves (DOI, else PubMed Central, else PubMed), and its OBO-style xref prefix.
+PUBLICATION_RESOLVERS = (
+    ("doi", "https://doi.org/", "DOI"),
+    ("pmcid", "https://www.ncbi.nlm.nih.gov/pmc/articles/", "PMCID"),
+    ("pmid", "https://pubmed.ncbi.nlm.nih.gov/", "PMID"),
+)
+
+
+def version_iri(iri: URIRef, version: str) -> URIRef:
+    """The version IRI of one release product: releases/<version>/<path of the ontology IRI>."""
+    return URIRef(f"{BASE}releases/{version}/{str(iri).removeprefix(BASE)}")
+
+
+def publication_iri(pub: dict) -> URIRef | None:
+    """The resolvable IRI of a publication: DOI, else PubMed Central, else PubMed."""
+    for key, resolver, _ in PUBLICATION_RESOLVERS:
+        if pub.get(key):
+            return URIRef(resolver + str(pub[key]))
+    return None
+
+
+def publication_xref(pub: dict) -> str | None:
+    """The publication as an OBO cross-reference ("DOI:10.7150/jca.26481"), as OBO axiom annotations cite it."""
+    for key, _, prefix in PUBLICATION_RESOLVERS:
+        if pub.get(key):
+            return f"{prefix}:{pub[key]}"
+    return None
