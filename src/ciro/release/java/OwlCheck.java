@@ -4,7 +4,8 @@
  * HermiT and ELK (see Reasoning).
  *
  * Usage: java OwlCheck [--catalog catalog-v001.xml] [--online] [--strict] [FILE...]
- *                      [--reason N FILE1 ... FILEN]... [--reasoner hermit|elk]... [--class IRI]...
+ *                      [--reason N FILE1 ... FILEN]... [--reasoner hermit|elk]...
+ *                      [--consistency-only hermit|elk]... [--class IRI]...
  *
  *   --catalog   XML catalog (Protégé's catalog-v001.xml); each <uri name=".." uri=".."/> maps an
  *               ontology IRI to a document, relative to the catalog (or an enclosing xml:base).
@@ -14,6 +15,9 @@
  *   --strict    OWL API strict parsing (no guessing of undeclared entity types).
  *   --reason    merge the imports closures of the N files that follow into one ontology and run
  *               each --reasoner on it (default: hermit and elk); may be repeated.
+ *   --consistency-only  that reasoner only checks consistency (no classification, no --class):
+ *               HermiT needs many minutes to classify RO's 160 property chains, and seconds to
+ *               minutes per satisfiability test once RO is merged in; its consistency check is ~1 min.
  *   --class     a class IRI whose inferred super- and subclasses each reasoner reports.
  *
  * Each FILE gets: parse errors, unparsed triples, malformed axioms, OWL 2 DL and OWL 2 EL profile
@@ -63,7 +67,7 @@ public final class OwlCheck {
 
     private static final String USAGE =
         "usage: java OwlCheck [--catalog catalog-v001.xml] [--online] [--strict] [FILE...]"
-        + " [--reason N FILE...]... [--reasoner hermit|elk]... [--class IRI]...";
+        + " [--reason N FILE...]... [--reasoner hermit|elk]... [--consistency-only hermit|elk]... [--class IRI]...";
 
     private OwlCheck() {
     }
@@ -78,6 +82,7 @@ public final class OwlCheck {
         List<List<File>> groups = new ArrayList<>();
         List<String> reasoners = new ArrayList<>();
         List<String> classes = new ArrayList<>();
+        Set<String> consistencyOnly = new HashSet<>();
         boolean online = false;
         boolean strict = false;
         for (int i = 0; i < args.length; i++) {
@@ -109,6 +114,8 @@ public final class OwlCheck {
                     usage("unknown reasoner " + name + " (known: " + Reasoning.REASONERS + ")");
                 }
                 reasoners.add(name);
+            } else if (a.equals("--consistency-only")) {
+                consistencyOnly.add(value(args, ++i, a));
             } else if (a.equals("--class")) {
                 classes.add(value(args, ++i, a));
             } else if (a.equals("-h") || a.equals("--help")) {
@@ -152,7 +159,7 @@ public final class OwlCheck {
             if (i > 0) {
                 json.append(',');
             }
-            Reasoning.run(groups.get(i), loader, reasoners, classes, json);
+            Reasoning.run(groups.get(i), loader, reasoners, consistencyOnly, classes, json);
         }
         json.append("]}");
         out.println(json);

@@ -38,8 +38,8 @@ final class Reasoning {
     private Reasoning() {
     }
 
-    static void run(List<File> group, Loader loader, List<String> reasoners, List<String> classes,
-                    StringBuilder json) {
+    static void run(List<File> group, Loader loader, List<String> reasoners, Set<String> consistencyOnly,
+                    List<String> classes, StringBuilder json) {
         Set<String> ontologies = new TreeSet<>();
         Set<String> missing = new TreeSet<>();
         List<String> errors = new ArrayList<>();
@@ -89,13 +89,15 @@ final class Reasoning {
                 if (i > 0) {
                     json.append(',');
                 }
-                classify(reasoners.get(i), merged, classes, json);
+                String name = reasoners.get(i);
+                runReasoner(name, !consistencyOnly.contains(name), merged, classes, json);
             }
         }
         json.append("]}");
     }
 
-    private static void classify(String name, OWLOntology ontology, List<String> classes, StringBuilder json) {
+    private static void runReasoner(String name, boolean classify, OWLOntology ontology, List<String> classes,
+                                    StringBuilder json) {
         List<String> warnings = new ArrayList<>();
         String error = null;
         String reasonerName = name.equals("elk") ? "ELK" : "HermiT";
@@ -111,14 +113,14 @@ final class Reasoning {
         try {
             reasoner = create(name, ontology);
             consistent = reasoner.isConsistent();
-            if (consistent) {
+            if (consistent && classify) {
                 reasoner.precomputeInferences(InferenceType.CLASS_HIERARCHY);
                 reasoner.getUnsatisfiableClasses().entities()
                     .filter(c -> !c.isOWLNothing()).forEach(c -> unsatisfiable.add(c.getIRI().toString()));
             }
             // An inconsistent ontology entails everything: no class hierarchy to report.
             OWLDataFactory df = ontology.getOWLOntologyManager().getOWLDataFactory();
-            for (int i = 0; i < classes.size(); i++) {
+            for (int i = 0; i < classes.size() && classify; i++) {
                 queries.append(i > 0 ? "," : "");
                 query(reasoner, ontology, df.getOWLClass(IRI.create(classes.get(i))), consistent, queries);
             }
@@ -139,11 +141,12 @@ final class Reasoning {
         json.append(",\"name\":").append(Json.str(reasonerName));
         json.append(",\"version\":").append(Json.str(version));
         json.append(",\"consistent\":").append(consistent == null ? "null" : consistent.toString());
+        json.append(",\"classified\":").append(classify && Boolean.TRUE.equals(consistent) && error == null);
         json.append(",\"unsatisfiable\":").append(Json.list(unsatisfiable));
         json.append(",\"warnings\":").append(Json.list(warnings));
         json.append(",\"error\":").append(Json.str(error));
         json.append(",\"seconds\":").append(String.format(java.util.Locale.ROOT, "%.3f", seconds));
-        json.append(",\"classes\":[").append(queries).append("]}");
+        json.append(",\"inferences\":[").append(queries).append("]}");
     }
 
     /**
