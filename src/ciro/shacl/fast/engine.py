@@ -1,31 +1,39 @@
-"""Running compiled shapes over a triple index, the way pyshacl does; and the engine's public entry points."""
+"""Running a compiled shapes graph over a triple index, as the SHACL spec defines it; shapes the engine does not
+run are handed to pyshacl, one shape at a time."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 
-from .index import SUBCLASS, TYPE, TripleIndex, gc_paused, nt_line, nt_term, term_kind, term_text
-from .shapes import SH, PropertyPlan, ShapePlan, UnsupportedShape, compile_shapes, shape_message
+from .errors import ShapesError
+from .index import SUBCLASS, TYPE, TripleIndex, gc_paused, term_text
+from .paths import path_iri, path_values
+from .shapes import SH, Shape, ShapesGraph, compile_shapes
+from .values import datatype_ok, lang_matches, language, less, lexical, pattern_ok
 
-__all__ = ["Violation", "run_plan", "validate_fast", "validate_records", "shacl_results", "violations_from_pyshacl"]
+__all__ = ["Violation", "FastRun", "run_shapes", "validate_fast", "violations_from_pyshacl", "to_rdflib",
+           "VALUE_COMPARED"]
 
-_STRING, _LANG_STRING, _LITERAL, _DATATYPE = XSD.string, RDF.langString, RDFS.Literal, RDFS.Datatype
+# Components whose results are compared by value too (their sh:value is a value node of the data). Counts,
+# sh:hasValue, sh:uniqueLang and qualified counts report no value; SPARQL-based results report what the query
+# returns (the same in both engines, but not a value node), and are compared without it.
+VALUE_COMPARED = {str(SH[c + "ConstraintComponent"]) for c in (
+    "Class", "Datatype", "NodeKind", "In", "Pattern", "Closed", "MinExclusive", "MinInclusive", "MaxExclusive",
+    "MaxInclusive", "MinLength", "MaxLength", "LanguageIn", "Equals", "Disjoint", "LessThan", "LessThanOrEquals",
+    "Not", "And", "Or", "Xone", "Node")}
 
 
 @dataclass(frozen=True, order=True)
 class Violation:
     """One SHACL result. Equality and order use what identifies it in pyshacl's report: focus node, result
-    path ('' when the shape is about the node itself), constraint component, the offending value ('' for
-    count, sh:or and SPARQL results) and the shape that reported it (two shapes that both require a field
-    give two results). The rest is what a message is made of: the severity, the sh:message of the shape or
-    constraint ('' when there is none), pyshacl's sourceShape and sourceConstraint (nodes of the shapes
-    graph), and the sh:value pyshacl reports (the focus node for sh:or and SPARQL results)."""
+    path (its IRI; '' when the shape is about the node itself or the path is not a predicate), constraint
+    component, the offending value (for VALUE_COMPARED components, else '') and the shape that reported it
+    (two shapes that both require a field give two results). The rest is what a message and the validation
+    report are made of."""
 
     focus: str
     path: str
@@ -36,343 +44,504 @@ class Violation:
     message: str = field(default="", compare=False)
     shape: object = field(default=None, compare=False)
     constraint: object = field(default=None, compare=False)
-    reported: str | None = field(default=None, compare=False)
+    reported: str | None = field(default=None, compare=False)  # the text of sh:value, when there is one
+    focus_term: object = field(default=None, compare=False)
+    value_term: object = field(default=None, compare=False)
+    path_node: object = field(default=None, compare=False)  # sh:resultPath: a compiled path, or an rdflib node
+    messages: tuple = field(default=(), compare=False)  # every sh:resultMessage (rdflib Literals)
 
 
-def _closure(index: TripleIndex, classes: Iterable[str]) -> set[str]:
-    """The classes and their subclasses in the data graph (rdfs:subClassOf*), as SHACL's instance rule reads."""
-    sub: dict[str, list[str]] = {}
-    for s, po in index.spo.items():
-        for parent in po.get(SUBCLASS, ()):
-            if type(parent) is str and type(s) is str:
-                sub.setdefault(parent, []).append(s)
-    found, todo = set(), list(classes)
-    while todo:
-        c = todo.pop()
-        if c not in found:
-            found.add(c)
-            todo.extend(sub.get(c, ()))
-    return found
+class _Stop(Exception):
+    """Raised by the sink of a conformance check at the first result: the node does not conform."""
+
+
+def _stop(*_args, **_kwargs):
+    raise _Stop
+
+
+@dataclass
+class FastRun:
+    """What one validation found: the violations, and which shapes pyshacl checked and why."""
+
+    violations: list[Violation]
+    delegated: list[tuple[str, str]] = field(default_factory=list)  # (shape, reason)
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"shape {name} was checked by pyshacl: {reason}" for name, reason in self.delegated]
 
 
 class _Run:
-    def __init__(self, index: TripleIndex):
-        self.index, self.spo = index, index.spo
-        self.found: set[Violation] = set()
+    def __init__(self, sg: ShapesGraph, index: TripleIndex):
+        self.sg, self.index, self.spo = sg, index, index.spo
+        self.found: list[Violation] = []  # a multiset: each constraint reports its own
         self._closures: dict[str, set[str]] = {}
-        self._has_subclasses = any(SUBCLASS in po for po in self.spo.values())
+        self._sub: dict[str, list[str]] | None = None
+        self._conforms: dict = {}
+        self._active: set = set()
+        self.store = None
         self.by_type: dict = {}
         for s, po in self.spo.items():
             for t in po.get(TYPE, ()):
                 self.by_type.setdefault(t, []).append(s)
+        self.checks = {name[3:]: getattr(self, name) for name in dir(self) if name.startswith("_c_")}
 
+    # -- classes ------------------------------------------------------------------------------------------
     def closure(self, cls: str) -> set[str]:
-        if cls not in self._closures:
-            self._closures[cls] = _closure(self.index, [cls]) if self._has_subclasses else {cls}
-        return self._closures[cls]
-
-    def focus(self, plan: ShapePlan) -> list:
-        """The shape's focus nodes: instances of its target classes, target nodes, subjects or objects of."""
-        nodes = dict.fromkeys(plan.target_nodes)
-        for cls in sorted({c for target in plan.target_classes for c in self.closure(target)}):
-            nodes.update(dict.fromkeys(self.by_type.get(cls, ())))
-        if plan.subjects_of or plan.objects_of:
-            for s, po in self.spo.items():
-                if any(p in po for p in plan.subjects_of):
-                    nodes[s] = None
-                for p in plan.objects_of:
-                    nodes.update(dict.fromkeys(po.get(p, ())))
-        return list(nodes)
+        """The class and its subclasses in the data graph (rdfs:subClassOf*), blank-node classes included."""
+        found = self._closures.get(cls)
+        if found is None:
+            if self._sub is None:
+                self._sub = {}
+                for s, po in self.spo.items():
+                    for parent in po.get(SUBCLASS, ()):
+                        self._sub.setdefault(parent, []).append(s)
+            found, todo = set(), [cls]
+            while todo:
+                c = todo.pop()
+                if c not in found:
+                    found.add(c)
+                    todo.extend(self._sub.get(c, ()))
+            self._closures[cls] = found
+        return found
 
     def is_instance(self, node, cls: str) -> bool:
         if type(node) is tuple or isinstance(node, Literal):
             return False
         return not self.closure(cls).isdisjoint(self.index.types(node))
 
-    def report(self, focus, path: str, component: str, value, severity: str, message: str, shape) -> None:
+    # -- targets ------------------------------------------------------------------------------------------
+    def focus(self, shape: Shape) -> list:
+        nodes = dict.fromkeys(shape.target_nodes)
+        for cls in sorted({c for target in shape.target_classes for c in self.closure(target)}, key=str):
+            nodes.update(dict.fromkeys(self.by_type.get(cls, ())))
+        if shape.subjects_of or shape.objects_of:
+            for s, po in self.spo.items():
+                if any(p in po for p in shape.subjects_of):
+                    nodes[s] = None
+                for p in shape.objects_of:
+                    nodes.update(dict.fromkeys(po.get(p, ())))
+        return list(nodes)
+
+    # -- validating ---------------------------------------------------------------------------------------
+    def report(self, shape: Shape, focus, component: str, value=None, path: str | None = None, path_node=None,
+               constraint=None, messages: tuple | None = None) -> None:
+        """Record one result of `shape` (the sink of a validation that reports)."""
+        if path is None and shape.path is not None:
+            path, path_node = path_iri(shape.path), shape.path
         text = None if value is None else term_text(value)
-        self.found.add(Violation(term_text(focus), path, str(SH[component]), text or "", str(shape), severity,
-                                 message, shape, reported=text))
+        messages = shape.messages if messages is None else messages
+        self.found.append(Violation(
+            term_text(focus), path or "", component, text if component in VALUE_COMPARED and text else "",
+            str(shape.node), shape.severity, str(messages[0]) if messages else "", shape.node, constraint, text,
+            focus, value, path_node, tuple(messages)))
 
-    def node_shape(self, plan: ShapePlan) -> list:
-        focus = self.focus(plan)
-        for f in focus:
-            po = self.spo.get(f, {})
-            for prop in plan.properties:
-                self.property(f, po.get(prop.path, ()), prop)
-            if plan.closed is not None:
-                for p, objs in po.items():
-                    if p not in plan.closed:
-                        for o in objs:
-                            self.report(f, p, "ClosedConstraintComponent", o, plan.severity, plan.message, plan.shape)
-            for branches in plan.alternatives:
-                if all(len(po.get(p, ())) < n for p, n in branches):
-                    self.found.add(Violation(term_text(f), "", str(SH.OrConstraintComponent), "", str(plan.shape),
-                                             plan.severity, plan.message, plan.shape, reported=term_text(f)))
-        return focus
+    def conforms(self, node, shape: Shape) -> bool:
+        """Whether `node` conforms to `shape`: validating it as a focus node gives no result at all."""
+        if shape.deactivated:
+            return True
+        key = (id(shape), node)
+        known = self._conforms.get(key)
+        if known is not None:
+            return known
+        if key in self._active:
+            return True  # a recursive shape: the spec leaves it undefined; the node is taken to conform
+        self._active.add(key)
+        try:
+            self.validate(shape, node, _stop)
+            result = True
+        except _Stop:
+            result = False
+        finally:
+            self._active.discard(key)
+        self._conforms[key] = result
+        return result
 
-    def property(self, f, values: list, prop: PropertyPlan) -> None:
-        args = (prop.severity, prop.message, prop.shape)
-        n = len(values)
-        if prop.min_count is not None and n < prop.min_count:
-            self.report(f, prop.path, "MinCountConstraintComponent", None, *args)
-        if prop.max_count is not None and n > prop.max_count:
-            self.report(f, prop.path, "MaxCountConstraintComponent", None, *args)
-        for v in values:
-            if prop.node_kinds is not None and term_kind(v) not in prop.node_kinds:
-                self.report(f, prop.path, "NodeKindConstraintComponent", v, *args)
-            for cls in prop.classes:
-                if not self.is_instance(v, cls):
-                    self.report(f, prop.path, "ClassConstraintComponent", v, *args)
-            if prop.members is not None and v not in prop.members:
-                self.report(f, prop.path, "InConstraintComponent", v, *args)
-            if prop.datatype is not None and \
-                    not (prop.plain_ok if type(v) is tuple else _datatype_ok(v, prop.datatype)):
-                self.report(f, prop.path, "DatatypeConstraintComponent", v, *args)
-            for pattern in prop.patterns:
-                if type(v) is BNode or not _pattern_ok(pattern, v):
-                    self.report(f, prop.path, "PatternConstraintComponent", v, *args)
-
-    def sparql(self, plans: list[ShapePlan], focus: dict[int, list]) -> None:
-        work = [(plan, query, message, node) for plan in plans for query, message, node in plan.sparql
-                if focus[id(plan)]]
-        if not work:
+    def validate(self, shape: Shape, focus, sink) -> None:
+        if shape.deactivated:
             return
-        import pyoxigraph as ox
+        values = [focus] if shape.path is None else path_values(self.index, focus, shape.path)
+        checks = self.checks
+        for c in shape.constraints:
+            checks[c.kind](shape, c, focus, values, sink)
 
-        predicates: set[str] | None = set()
-        for _plan, (prologue, select), _message, _node in work:
-            needed = _query_predicates(prologue + "\n" + select)
-            predicates = None if needed is None or predicates is None else predicates | needed
-        # Blank nodes get IRIs in the store, so that focus nodes can be named in VALUES.
-        blanks: dict = {}
+    # -- Core constraint components (SHACL 4) -------------------------------------------------------------
+    def _c_class(self, shape, c, focus, values, sink):
+        for v in values:
+            if not self.is_instance(v, c.arg):
+                sink(shape, focus, c.component, v)
 
-        def name(term):
-            if type(term) is BNode:
-                return blanks.setdefault(term, f"urn:x-ciro-bnode:{len(blanks)}")
-            return term
+    def _c_datatype(self, shape, c, focus, values, sink):
+        for v in values:
+            if not datatype_ok(v, c.arg):
+                sink(shape, focus, c.component, v)
 
-        lines = "".join(nt_line(name(s), p, name(o)) for s, p, o in self.index.triples(predicates))
-        store = ox.Store()
-        store.bulk_load(input=lines.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, lenient=True)
-        back = {iri: b for b, iri in blanks.items()}
-        for plan, (prologue, select), message, constraint in work:
-            nodes = [name(f) for f in focus[id(plan)]]
-            if blanks and re.search(r"(?i)\b(isBlank|isIRI|isURI|STR|sameTerm|BNODE)\s*\(", select):
-                raise UnsupportedShape(f"sh:sparql in {plan.shape}: tests term kinds, and the data has blank nodes")
-            # $this pre-bound, as SHACL has it: the focus nodes as VALUES first in the query's WHERE group.
-            start = _where_group(select)
-            values = " ".join(nt_term(f) for f in nodes)
-            rows = store.query(f"{prologue}\n{select[:start + 1]} VALUES ?this {{ {values} }} {select[start + 1:]}")
-            variables = {v.value for v in rows.variables}
-            for row in rows:
-                this = _from_ox(row["this"], back)
-                path = row["path"] if "path" in variables else None
-                value = row["value"] if "value" in variables else None
-                reported = term_text(_from_ox(value, back)) if value is not None else term_text(this)
-                self.found.add(Violation(term_text(this), path.value if path is not None else "",
-                                         str(SH.SPARQLConstraintComponent), "", str(plan.shape), plan.severity,
-                                         message, plan.shape, constraint, reported))
+    def _c_nodeKind(self, shape, c, focus, values, sink):
+        for v in values:
+            cls = type(v)
+            if ("iri" if cls is str else "blank" if cls is BNode else "literal") not in c.arg:
+                sink(shape, focus, c.component, v)
+
+    def _c_minCount(self, shape, c, focus, values, sink):
+        if len(values) < c.arg:
+            sink(shape, focus, c.component)
+
+    def _c_maxCount(self, shape, c, focus, values, sink):
+        if len(values) > c.arg:
+            sink(shape, focus, c.component)
+
+    def _c_minExclusive(self, shape, c, focus, values, sink):
+        for v in values:
+            if not less(c.arg, v, False):
+                sink(shape, focus, c.component, v)
+
+    def _c_minInclusive(self, shape, c, focus, values, sink):
+        for v in values:
+            if not less(c.arg, v, True):
+                sink(shape, focus, c.component, v)
+
+    def _c_maxExclusive(self, shape, c, focus, values, sink):
+        for v in values:
+            if not less(v, c.arg, False):
+                sink(shape, focus, c.component, v)
+
+    def _c_maxInclusive(self, shape, c, focus, values, sink):
+        for v in values:
+            if not less(v, c.arg, True):
+                sink(shape, focus, c.component, v)
+
+    def _c_minLength(self, shape, c, focus, values, sink):
+        for v in values:
+            if type(v) is BNode or len(lexical(v)) < c.arg:
+                sink(shape, focus, c.component, v)
+
+    def _c_maxLength(self, shape, c, focus, values, sink):
+        for v in values:
+            if type(v) is BNode or len(lexical(v)) > c.arg:
+                sink(shape, focus, c.component, v)
+
+    def _c_pattern(self, shape, c, focus, values, sink):
+        for v in values:
+            if not pattern_ok(c.arg, v):
+                sink(shape, focus, c.component, v)
+
+    def _c_languageIn(self, shape, c, focus, values, sink):
+        for v in values:
+            tag = language(v)
+            if tag is None or not lang_matches(tag, c.arg):
+                sink(shape, focus, c.component, v)
+
+    def _c_uniqueLang(self, shape, c, focus, values, sink):
+        seen: dict[str, int] = {}
+        for v in values:
+            tag = language(v)
+            if tag is not None:
+                seen[tag.lower()] = seen.get(tag.lower(), 0) + 1
+        for _tag, count in sorted(seen.items()):
+            if count > 1:  # one result per language used more than once
+                sink(shape, focus, c.component)
+
+    def _others(self, focus, predicate: str) -> list:
+        po = self.spo.get(focus)
+        return list(po.get(predicate, ())) if po else []
+
+    def _c_equals(self, shape, c, focus, values, sink):
+        others = self._others(focus, c.arg)
+        for v in values:
+            if v not in others:
+                sink(shape, focus, c.component, v)
+        for o in others:
+            if o not in values:
+                sink(shape, focus, c.component, o)
+
+    def _c_disjoint(self, shape, c, focus, values, sink):
+        others = self._others(focus, c.arg)
+        for v in values:
+            if v in others:
+                sink(shape, focus, c.component, v)
+
+    def _c_lessThan(self, shape, c, focus, values, sink):
+        others = self._others(focus, c.arg)
+        for v in values:  # one result per pair (value, other) that is not in order
+            for o in others:
+                if not less(v, o, False):
+                    sink(shape, focus, c.component, v)
+
+    def _c_lessThanOrEquals(self, shape, c, focus, values, sink):
+        others = self._others(focus, c.arg)
+        for v in values:
+            for o in others:
+                if not less(v, o, True):
+                    sink(shape, focus, c.component, v)
+
+    def _c_not(self, shape, c, focus, values, sink):
+        for v in values:
+            if self.conforms(v, c.arg):
+                sink(shape, focus, c.component, v)
+
+    def _c_and(self, shape, c, focus, values, sink):
+        for v in values:
+            if not all(self.conforms(v, s) for s in c.arg):
+                sink(shape, focus, c.component, v)
+
+    def _c_or(self, shape, c, focus, values, sink):
+        for v in values:
+            if not any(self.conforms(v, s) for s in c.arg):
+                sink(shape, focus, c.component, v)
+
+    def _c_xone(self, shape, c, focus, values, sink):
+        for v in values:
+            if sum(1 for s in c.arg if self.conforms(v, s)) != 1:
+                sink(shape, focus, c.component, v)
+
+    def _c_node(self, shape, c, focus, values, sink):
+        for v in values:
+            if not self.conforms(v, c.arg):
+                sink(shape, focus, c.component, v)
+
+    def _c_property(self, shape, c, focus, values, sink):
+        for v in values:
+            self.validate(c.arg, v, sink)
+
+    def _c_qualified(self, shape, c, focus, values, sink):
+        qualified, low, high, siblings = c.arg
+        count = sum(1 for v in values if self.conforms(v, qualified) and
+                    not any(self.conforms(v, s) for s in siblings))
+        if low is not None and count < low:
+            sink(shape, focus, str(SH.QualifiedMinCountConstraintComponent))
+        if high is not None and count > high:
+            sink(shape, focus, str(SH.QualifiedMaxCountConstraintComponent))
+
+    def _c_closed(self, shape, c, focus, values, sink):
+        for v in values:
+            po = self.spo.get(v)
+            if not po:
+                continue
+            for p, objs in po.items():
+                if p not in c.arg:
+                    for o in objs:
+                        sink(shape, focus, c.component, o, path=p, path_node=("pred", p))
+
+    def _c_hasValue(self, shape, c, focus, values, sink):
+        if c.arg not in values:
+            sink(shape, focus, c.component)
+
+    def _c_in(self, shape, c, focus, values, sink):
+        for v in values:
+            if v not in c.arg:
+                sink(shape, focus, c.component, v)
+
+    # -- SHACL-SPARQL (SHACL 5 and 6) ---------------------------------------------------------------------
+    def _c_sparql(self, shape, c, focus, values, sink):
+        self._select(shape, c, focus, sink)
+
+    def _c_select(self, shape, c, focus, values, sink):
+        self._select(shape, c, focus, sink)
+
+    def _select(self, shape, c, focus, sink):
+        from .sparql import bound_message, is_true
+
+        query = c.arg
+        for row in self.store.run(query, {"this": focus} if "this" in query.varying else {}):
+            if is_true(row.get("failure")):
+                raise ShapesError(f"{shape.name}: a SPARQL constraint reported a failure for {term_text(focus)}")
+            path = row.get("path")
+            value = row.get("value")
+            if value is None and shape.path is None:
+                value = focus
+            row = dict(query.fixed, **row)
+            message = row.get("message")
+            messages = (Literal(lexical(message)),) if message is not None else \
+                tuple(Literal(bound_message(str(m), row), lang=m.language) for m in c.messages or shape.messages)
+            extra = {"path": path, "path_node": ("pred", path)} if isinstance(path, str) else {}
+            sink(shape, focus, c.component, value, constraint=c.node, messages=messages, **extra)
+
+    def _c_ask(self, shape, c, focus, values, sink):
+        from .sparql import bound_message
+
+        query = c.arg
+        for v in values:
+            bindings = {k: t for k, t in (("this", focus), ("value", v)) if k in query.varying}
+            if not self.store.run(query, bindings):
+                row = dict(query.fixed, this=focus, value=v)
+                messages = tuple(Literal(bound_message(str(m), row), lang=m.language)
+                                 for m in c.messages or shape.messages)
+                sink(shape, focus, c.component, v, messages=messages)
 
 
-def _from_ox(term, blanks: dict):
-    """A pyoxigraph term in the index's form."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return blanks.get(term.value, term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(_STRING):
-        return (term.value,)
-    return Literal(term.value, datatype=term.datatype.value)
-
-
-def _where_group(select: str) -> int:
-    """Where the '{' opening the WHERE group of a SELECT is: the first one outside strings, IRIs, comments and
-    parentheses (so not the '{' of an EXISTS in the projection)."""
-    depth, i, n = 0, 0, len(select)
-    while i < n:
-        c = select[i]
-        if c in "'\"":
-            quote = select[i:i + 3] if select[i:i + 3] in ("'''", '"""') else c
-            end = i + len(quote)
-            while True:
-                end = select.find(quote, end)
-                if end < 0 or select[end - 1] != "\\":
-                    break
-                end += 1
-            i = n if end < 0 else end + len(quote)
+def _sparql_queries(shapes: Iterable[Shape]) -> list:
+    """Every prepared SPARQL query reachable from `shapes`."""
+    out, seen, todo = [], set(), list(shapes)
+    while todo:
+        shape = todo.pop()
+        if id(shape) in seen:
             continue
-        if c == "<" and depth == 0:
-            i = select.find(">", i) + 1 or n
-            continue
-        if c == "#":
-            i = select.find("\n", i) + 1 or n
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "{" and depth == 0:
-            return i
-        i += 1
-    raise UnsupportedShape(f"sh:sparql: no WHERE group in {select!r}")
+        seen.add(id(shape))
+        out.extend(c.arg for c in shape.constraints if c.kind in ("sparql", "select", "ask"))
+        todo.extend(shape.refs())
+    return out
 
 
-def _query_predicates(query: str) -> set[str] | None:
-    """The predicates a SPARQL query can read, or None when it can read any (a variable or negated path)."""
-    from rdflib.paths import NegatedPath
-    from rdflib.paths import Path as RdfPath
-    from rdflib.plugins.sparql import prepareQuery
-    from rdflib.term import Variable
+def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None) -> FastRun:
+    """Validate `index` against a compiled shapes graph; shapes the engine does not run go to pyshacl (on
+    `data`, the same triples as an rdflib graph, built from the index when not given)."""
+    from .sparql import SparqlStore
 
-    found: set[str] = set()
-    everything = False
-
-    def path_iris(path) -> None:
-        nonlocal everything
-        if isinstance(path, NegatedPath):
-            everything = True
-        elif isinstance(path, URIRef):
-            found.add(str(path))
-        elif isinstance(path, RdfPath):  # sequence, alternative (args), inverse (arg), repetition (path)
-            parts = list(getattr(path, "args", None) or []) + [getattr(path, "arg", None), getattr(path, "path", None)]
-            for part in parts:
-                if part is not None:
-                    path_iris(part)
-        else:
-            everything = True  # a kind of path this function does not know: assume it reads anything
-
-    def visit(node) -> None:
-        nonlocal everything
-        if isinstance(node, dict):
-            for triple in dict.get(node, "triples") or []:  # (CompValue.get returns the key when missing)
-                predicate = triple[1]
-                if isinstance(predicate, Variable):
-                    everything = True
-                else:
-                    path_iris(predicate)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                visit(value)
-
-    visit(prepareQuery(query).algebra)
-    return None if everything else found
-
-
-def _datatype_ok(v, rule: URIRef) -> bool:
-    """pyshacl's DatatypeConstraintComponent, for one value."""
-    cls = type(v)
-    if cls is str or cls is BNode:
-        return False
-    if cls is tuple:  # a plain literal: datatype None, no language, its value a str
-        return rule in (_STRING, _LITERAL)
-    if v.datatype == rule:
-        return False if v.ill_typed is True else _actual_datatype(v, rule)
-    if rule == _LITERAL:
-        return True
-    if rule == _DATATYPE and v.datatype:
-        return True
-    if v.datatype is None and v.language is None and rule == _STRING:
-        return _actual_datatype(v, rule)
-    if rule == _LANG_STRING and v.language:
-        return _actual_datatype(v, rule)
-    return False
-
-
-def _actual_datatype(v: Literal, rule: URIRef) -> bool:
-    import datetime
-
-    value = v.value
-    expected = {XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
-                XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: datetime.date, XSD.time: datetime.time,
-                XSD.dateTime: datetime.datetime}.get(rule)
-    return True if expected is None else isinstance(value, expected)
-
-
-def _pattern_ok(pattern: re.Pattern, v) -> bool:
-    if type(v) is tuple:
-        text = v[0]
-    elif isinstance(v, Literal):
-        text = str(v.value) if v.value is not None and v.datatype in (None, _LANG_STRING, _STRING) else str(v)
-    else:
-        text = str(v)
-    return bool(pattern.match(text) or pattern.search(text))
-
-
-def run_plan(plans: list[ShapePlan], index: TripleIndex) -> list[Violation]:
-    """Run compiled shapes over an index; every violation, sorted."""
     with gc_paused():
-        run = _Run(index)
-        focus = {id(plan): run.node_shape(plan) for plan in plans}
-        run.sparql(plans, focus)
-        return sorted(run.found)
+        run = _Run(sg, index)
+        fast = [s for s in sg.roots if s.unsupported is None]
+        delegated = [(s, s.unsupported) for s in sg.roots if s.unsupported is not None]
+        queries = _sparql_queries(fast)
+        if queries:
+            run.store = SparqlStore(index, queries, sg.graph)
+            if run.store.altered:
+                example = run.store.altered[0].n3()
+                reason = (f"its SPARQL constraints read literals that pyoxigraph stores in another form (such as "
+                          f"{example}), so they could answer otherwise than on the data")
+                keep = []
+                for s in fast:
+                    (delegated.append((s, reason)) if _sparql_queries([s]) else keep.append(s))
+                fast = keep
+        for shape in fast:
+            for focus in run.focus(shape):
+                run.validate(shape, focus, run.report)
+        found = run.found
+    if delegated:
+        found += _pyshacl_shapes(sg, index, data, [s for s, _r in delegated])
+    return FastRun(sorted(found), [(s.name, r) for s, r in delegated])
 
 
-def validate_fast(data: Graph | TripleIndex, shapes: Graph) -> list[Violation]:
-    """Every result pyshacl reports for `data` against `shapes` (see violations_from_pyshacl), sorted."""
+def _pyshacl_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None, shapes: list[Shape]) -> list:
+    """pyshacl's results for these shapes only (blank-node shapes are named for the run, then mapped back)."""
+    if data is None:
+        data = Graph()
+        for s, p, o in index.triples():
+            data.add((to_rdflib(s), URIRef(p), to_rdflib(o)))
+    named, back = {}, {}
+    for n, shape in enumerate(shapes):
+        if isinstance(shape.node, BNode):
+            named[shape.node] = URIRef(f"urn:x-ciro:shape:{n}")
+            back[str(named[shape.node])] = shape.node
+    graph = sg.graph
+    if named:
+        graph = Graph()
+        for s, p, o in sg.graph:
+            graph.add((named.get(s, s), p, named.get(o, o)))
+    use = [named.get(s.node, s.node) for s in shapes]
+    out = []
+    for v in violations_from_pyshacl(data, graph, use_shapes=use):
+        if v.source in back:
+            node = back[v.source]
+            v = Violation(v.focus, v.path, v.component, v.value, str(node), v.severity, v.message, node, v.constraint,
+                          v.reported, v.focus_term, v.value_term, v.path_node, v.messages)
+        out.append(v)
+    return out
+
+
+def to_rdflib(term):
+    """An index term as an rdflib term."""
+    cls = type(term)
+    if cls is str:
+        return URIRef(term)
+    if cls is tuple:
+        return Literal(term[0])
+    return term
+
+
+def validate_fast(data: Graph | TripleIndex, shapes: Graph | ShapesGraph) -> list[Violation]:
+    """Every result the SHACL spec (and pyshacl) reports for `data` against `shapes`, sorted."""
+    sg = shapes if isinstance(shapes, ShapesGraph) else compile_shapes(shapes)
     index = data if isinstance(data, TripleIndex) else TripleIndex.from_graph(data)
-    return run_plan(compile_shapes(shapes), index)
+    return run_shapes(sg, index, data if isinstance(data, Graph) else None).violations
 
 
-def validate_records(data: dict[str, list[dict]], schema_path: Path, shapes: Graph) -> list[Violation]:
-    """validate_fast on the RDF of a KB's records (KnowledgeBase slot -> records), without an rdflib graph."""
-    plans = compile_shapes(shapes)  # first: an unsupported shape fails before any work is done
-    return run_plan(plans, TripleIndex.from_records(data, schema_path))
-
-
-def shacl_results(data: dict[str, list[dict]], layout, prefixes: dict[str, str], slots: dict[str, str]) -> list:
-    """What `shacl.run_shacl(kb_to_graph(data), layout, prefixes, slots)` returns (a test compares them), from
-    the records: no rdflib graph, no pyshacl. The validator's `--engine fast`."""
-    from ..common import ShaclResult, _compress, _local, shapes_graph
-    from ..common import _message as result_message
-
-    shapes = shapes_graph(layout)
-    namespaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
-    results = []
-    for v in validate_records(data, layout.schema, shapes):
-        shape = v.constraint if v.constraint is not None and shapes.value(v.constraint, SH.message) is not None \
-            else v.shape
-        value = _compress(v.reported, namespaces) if v.reported is not None else ""
-        own, message = result_message(shapes, v.component, shape, value, slots.get(v.path, _local(v.path)),
-                                      v.message or "SHACL violation")
-        severity = "error" if v.severity == str(SH.Violation) else "warning"
-        results.append(ShaclResult(not own, v.focus, v.path, v.component, severity, value, message))
-    return sorted(set(results))
-
-
-def violations_from_pyshacl(data: Graph, shapes: Graph) -> list[Violation]:
+def violations_from_pyshacl(data: Graph, shapes: Graph, use_shapes: list | None = None) -> list[Violation]:
     """The reference: pyshacl's results on the same graphs, in the same form."""
     import pyshacl
 
     _conforms, results, _text_report = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True,
-                                                        allow_warnings=True)
-    found = set()
+                                                        allow_warnings=True, use_shapes=use_shapes)
+    found = []
     for node in results.subjects(SH.resultSeverity, None):
         path = results.value(node, SH.resultPath)
         value = results.value(node, SH.value)
-        component = results.value(node, SH.sourceConstraintComponent)
-        kind_needs_value = str(component).rsplit("#", 1)[-1] in {
-            "ClassConstraintComponent", "NodeKindConstraintComponent", "InConstraintComponent",
-            "DatatypeConstraintComponent", "PatternConstraintComponent", "ClosedConstraintComponent",
-        }
+        component = str(results.value(node, SH.sourceConstraintComponent))
         shape, constraint = results.value(node, SH.sourceShape), results.value(node, SH.sourceConstraint)
-        found.add(Violation(
-            str(results.value(node, SH.focusNode)),
+        messages = tuple(results.objects(node, SH.resultMessage))
+        own = tuple(shapes.objects(constraint or shape, SH.message))
+        focus = results.value(node, SH.focusNode)
+        found.append(Violation(
+            term_text(focus),
             str(path) if isinstance(path, URIRef) else "",
-            str(component),
-            str(value) if value is not None and kind_needs_value else "",
+            component,
+            str(value) if value is not None and component in VALUE_COMPARED else "",
             str(shape),
             str(results.value(node, SH.resultSeverity)),
-            shape_message(shapes, constraint or shape),
+            str(own[0]) if own else "",
             shape,
             constraint,
             str(value) if value is not None else None,
+            focus, value, path, messages,
         ))
     return sorted(found)
 
+
+def report_graph(violations: list[Violation], shapes: Graph) -> Graph:
+    """The SHACL validation report (sh:ValidationReport) of these results."""
+    report = Graph()
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    report.add((root, SH.conforms, Literal(not violations)))
+    for v in violations:
+        r = BNode()
+        report.add((root, SH.result, r))
+        report.add((r, RDF.type, SH.ValidationResult))
+        report.add((r, SH.focusNode, to_rdflib(v.focus_term) if v.focus_term is not None else URIRef(v.focus)))
+        report.add((r, SH.resultSeverity, URIRef(v.severity)))
+        report.add((r, SH.sourceConstraintComponent, URIRef(v.component)))
+        if v.shape is not None:
+            report.add((r, SH.sourceShape, v.shape))
+        if v.constraint is not None:
+            report.add((r, SH.sourceConstraint, v.constraint))
+        if v.value_term is not None:
+            report.add((r, SH.value, to_rdflib(v.value_term)))
+        if isinstance(v.path_node, tuple):
+            report.add((r, SH.resultPath, _path_rdf(v.path_node, report)))
+        elif v.path_node is not None:
+            report.add((r, SH.resultPath, _copy_path(v.path_node, shapes, report)))
+        for m in v.messages:
+            report.add((r, SH.resultMessage, m))
+    return report
+
+
+def _path_rdf(path: tuple, report: Graph):
+    """A compiled path written out as SHACL's path nodes (fresh blank nodes)."""
+    kind, arg = path
+    if kind == "pred":
+        return URIRef(arg)
+    if kind in ("seq", "alt"):
+        items = [_path_rdf(p, report) for p in arg]
+        head = BNode()
+        Collection(report, head, items)
+        if kind == "seq":
+            return head
+        node = BNode()
+        report.add((node, SH.alternativePath, head))
+        return node
+    key = {"inv": SH.inversePath, "zom": SH.zeroOrMorePath, "oom": SH.oneOrMorePath, "zoo": SH.zeroOrOnePath}[kind]
+    node = BNode()
+    report.add((node, key, _path_rdf(arg, report)))
+    return node
+
+
+def _copy_path(node, shapes: Graph, report: Graph):
+    """A fresh copy of a path's blank-node structure, so that no two results share one."""
+    if not isinstance(node, BNode):
+        return node
+    copy = BNode()
+    for p, o in shapes.predicate_objects(node):
+        report.add((copy, p, _copy_path(o, shapes, report)))
+    return copy
+
+
+__all__ += ["report_graph"]

@@ -48,6 +48,18 @@ class TripleIndex:
 
     def __init__(self) -> None:
         self.spo: dict = {}
+        self._ops: dict | None = None
+
+    def ops(self) -> dict:
+        """object -> predicate -> subjects (built on first use: inverse paths and sh:targetObjectsOf)."""
+        if self._ops is None:
+            ops: dict = {}
+            for s, po in self.spo.items():
+                for p, objs in po.items():
+                    for o in objs:
+                        ops.setdefault(o, {}).setdefault(p, []).append(s)
+            self._ops = ops
+        return self._ops
 
     def add(self, s, p: str, o) -> None:
         po = self.spo.get(s)
