@@ -33,3 +33,16 @@ def copy_project(tmp_path: Path) -> Layout:
     shutil.copytree(REPO / "schema", root / "schema")
     shutil.copytree(REPO / "instances", root / "instances")
     return Layout(root)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The W3C SHACL suite's pass counts per engine, when its tests ran (tests/test_w3c_shacl.py)."""
+    import sys
+
+    module = sys.modules.get("tests.test_w3c_shacl")
+    if module is None or not any(module.TALLY.values()):
+        return
+    total = len(module.ENTRIES)
+    counts = ", ".join(f"{engine} {sum(runs)}/{total}" + (f" ({total - len(runs)} not run)" if len(runs) < total
+                                                          else "") for engine, runs in module.TALLY.items())
+    terminalreporter.write_line(f"W3C SHACL test suite (Core + SPARQL), entries passed: {counts}")

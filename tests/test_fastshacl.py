@@ -4,9 +4,10 @@ kind of injected error, on hand-written edge cases of each constraint, and on ra
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
@@ -14,20 +15,23 @@ from rdflib.compare import isomorphic
 from ciro.curate.loader import load_paths
 from ciro.curate.rdf import kb_to_graph
 from ciro.layout import Layout
-from ciro.shacl import shapes_graph
+from ciro.shacl import check_records, shapes_graph
 from ciro.shacl.fast import (
     TripleIndex,
-    UnsupportedShape,
     compile_shapes,
     ntriples_from_records,
-    shacl_results,
+    run_shapes,
     validate_fast,
-    validate_records,
     violations_from_pyshacl,
 )
 
 EX = Namespace("http://example.org/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+
+
+def validate_records(data, schema, shapes):
+    """The fast engine on a KB's records (no rdflib graph), as `ciro validate` runs it."""
+    return run_shapes(compile_shapes(shapes), TripleIndex.from_records(data, schema)).violations
 
 
 def full(violations) -> list[tuple]:
@@ -69,7 +73,8 @@ def test_injected_errors_same_as_pyshacl(broken):
 
 
 def test_results_as_the_validator_shows_them(broken):
-    """shacl_results (the validator's fast engine) gives what run_shacl gives for pyshacl's report."""
+    """check_records with the fast engine (the validator's default) gives what run_shacl gives for pyshacl's
+    report."""
     from ciro.curate.schemaindex import schema_index
     from ciro.shacl import run_shacl
 
@@ -77,7 +82,7 @@ def test_results_as_the_validator_shows_them(broken):
     index = schema_index(layout.schema)
     graph = kb_to_graph(kb.data, layout.schema)
     expected = run_shacl(graph, layout, index.prefixes, index.slot_predicates)
-    assert expected and shacl_results(kb.data, layout, index.prefixes, index.slot_predicates) == expected
+    assert expected and check_records(kb.data, layout, index.prefixes, index.slot_predicates).results == expected
 
 
 @pytest.mark.parametrize("which", ["curated", "broken"])
@@ -161,13 +166,51 @@ def test_random_graphs_same_as_pyshacl(triples):
     assert full(validate_fast(data, shapes)) == full(violations_from_pyshacl(data, shapes))
 
 
-def test_unsupported_constraints_are_refused():
-    shapes = Graph().parse(format="turtle", data="""
-        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
-        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minLength 3 ] .
-    """)
-    with pytest.raises(UnsupportedShape, match="minLength"):
-        compile_shapes(shapes)
+CORE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:P a sh:NodeShape ; sh:targetSubjectsOf ex:int, ex:ref ;
+  sh:property [ sh:path ex:int ; sh:minInclusive 0 ; sh:maxExclusive 10 ] ;
+  sh:property [ sh:path ex:str ; sh:minLength 2 ; sh:maxLength 3 ; sh:languageIn ( "en" ) ; sh:uniqueLang true ] ;
+  sh:property [ sh:path ( ex:ref ex:next ) ; sh:node ex:HasP ; sh:maxCount 1 ] ;
+  sh:property [ sh:path [ sh:inversePath ex:ref ] ; sh:class ex:C ] ;
+  sh:property [ sh:path [ sh:oneOrMorePath ex:next ] ; sh:not [ sh:class ex:D ] ] ;
+  sh:property [ sh:path [ sh:alternativePath ( ex:p ex:q ) ] ; sh:xone ( [ sh:datatype xsd:integer ]
+                                                                     [ sh:nodeKind sh:IRI ] ) ] ;
+  sh:property [ sh:path ex:ref ; sh:qualifiedValueShape [ sh:class ex:D ] ; sh:qualifiedMaxCount 1 ] ;
+  sh:property [ sh:path ex:enum ; sh:equals ex:lang ; sh:disjoint ex:ref ; sh:hasValue ex:a ] ;
+  sh:and ( [ sh:property [ sh:path ex:unknown ; sh:maxCount 0 ] ] ) .
+ex:HasP a sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+"""
+
+
+# pyshacl 0.40 departs from the spec in three places that this shapes graph avoids (without booleans, without
+# sh:lessThan across kinds of term, without sh:qualifiedMinCount): it compares true with integers as Python
+# does, IRIs by their text (sh:lessThan), and skips sh:qualifiedMinCount where the path has no value.
+# test_where_pyshacl_departs_from_the_spec checks those three against TopQuadrant SHACL.
+_CORE_OBJECTS = [o for o in _OBJECTS if not (isinstance(o, Literal) and o.datatype == XSD.boolean)] + \
+    [Literal("ab", lang="en"), Literal("abcd", lang="en-GB"), Literal(-1), Literal(10),
+     Literal("9.5", datatype=XSD.decimal)]
+
+
+@settings(max_examples=int(os.environ.get("CIRO_EXAMPLES", 40)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_SUBJECTS), st.sampled_from(_PREDICATES), st.sampled_from(_CORE_OBJECTS)),
+                max_size=40))
+def test_random_graphs_same_as_pyshacl_every_core_component(triples):
+    """Value ranges, lengths, languages, property pairs, logical and shape-based constraints, qualified
+    counts and every kind of path: both engines give the same results on random graphs."""
+    data = Graph()
+    for triple in triples:
+        data.add(triple)
+    shapes = Graph().parse(data=CORE, format="turtle")
+    try:
+        reference = violations_from_pyshacl(data, shapes)
+    except Exception as exc:  # pyshacl 0.40 stops on sh:lessThan over a blank node (the spec: not comparable)
+        if "compare a BlankNode" not in str(exc):
+            raise
+        reject()
+    assert full(validate_fast(data, shapes)) == full(reference)
 
 
 def test_generated_kb_without_errors_has_no_violations(tmp_path, layout):

@@ -42,6 +42,8 @@ class Report:
     quotes_total: int = 0
     shacl_results: list[ShaclResult] = field(default_factory=list)  # pyshacl's report, before de-duplication
     graph: object = None  # the RDF graph pyshacl validated (an rdflib Graph); None with the fast engine
+    shacl_engine: str = "fast"  # the engine that ran the SHACL layer
+    shacl_notes: list[str] = field(default_factory=list)  # shapes the fast engine handed to pyshacl, and why
 
     @property
     def errors(self) -> list[Problem]:
@@ -66,6 +68,8 @@ class Report:
             "warnings": len(self.warnings),
             "problems": [p.as_dict() for p in self.problems],
             "shacl_results": [r.as_dict() for r in self.shacl_results],
+            "shacl_engine": self.shacl_engine,
+            "shacl_notes": self.shacl_notes,
         }
 
 
@@ -434,17 +438,14 @@ def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, sch
 
 def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,
                  engine: str):
-    if engine == "fast":
-        # Same results as pyshacl (tests compare them), straight from the records: no rdflib graph.
-        from .shacl.fast import shacl_results
+    from .shacl import RULES_FILE, ShapesError, check_records
 
-        report.shacl_results = shacl_results(data, layout, index.prefixes, index.slot_predicates)
-    else:
-        from .curate.rdf import kb_to_graph
-        from .shacl.common import run_shacl
-
-        report.graph = kb_to_graph(data, layout.schema)
-        report.shacl_results = run_shacl(report.graph, layout, index.prefixes, index.slot_predicates)
+    try:  # the engine is chosen in ciro.shacl; both give the same results (tests compare them)
+        run = check_records(data, layout, index.prefixes, index.slot_predicates, engine)
+    except ShapesError as exc:  # an ill-formed rule: one line naming the shape and the parameter
+        out.problems.append(Problem(f"schema/{RULES_FILE}", 0, "", "", f"shapes graph: {exc}", "shacl"))
+        return
+    report.shacl_results, report.graph, report.shacl_notes = run.results, run.graph, run.notes
     done: set[tuple[str, str]] = set()  # one problem per (record, field): a rule's own message wins
     for result in report.shacl_results:
         name = names.get(result.focus, result.focus)
@@ -567,16 +568,15 @@ def _guard(stage: str, out: _Collector, run, *args):
         return None
 
 
-ENGINES = ("fast", "pyshacl")
-
-
 def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: str = "fast") -> Report:
     """Run every layer after the YAML one on an already loaded KB.
 
-    `engine` runs the SHACL layer: "fast" (fastshacl, the default) or "pyshacl" (the reference engine)."""
+    `engine` runs the SHACL layer: "fast" (CIRO's fast engine, the default) or "pyshacl" (the reference)."""
+    from .shacl import ENGINES
+
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r} (expected one of {', '.join(ENGINES)})")
-    report = Report(files=sum(1 for f in kb.files if kb.selected(f)))
+    report = Report(files=sum(1 for f in kb.files if kb.selected(f)), shacl_engine=engine if shacl else "")
     report.records = sum(1 for r in kb.records if kb.selected(r.file))
     out = _Collector(kb)
     index = None

@@ -98,7 +98,7 @@ def run_shacl(graph: Graph, layout: Layout, prefixes: dict[str, str], slots: dic
     )
     namespaces = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
     results = []
-    for node in report.subjects(SH.resultSeverity, None):
+    for node in report.objects(None, SH.result):  # (not the sh:detail results nested in them)
         path = report.value(node, SH.resultPath)
         component = str(report.value(node, SH.sourceConstraintComponent))
         value = report.value(node, SH.value)

@@ -462,7 +462,7 @@ def violations_from_pyshacl(data: Graph, shapes: Graph, use_shapes: list | None 
     _conforms, results, _text_report = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True,
                                                         allow_warnings=True, use_shapes=use_shapes)
     found = []
-    for node in results.subjects(SH.resultSeverity, None):
+    for node in results.objects(None, SH.result):  # (not the sh:detail results nested in them)
         path = results.value(node, SH.resultPath)
         value = results.value(node, SH.value)
         component = str(results.value(node, SH.sourceConstraintComponent))

@@ -222,8 +222,8 @@ class ShapesGraph:
                 if (node, key, None) in g:  # SHACL 2.3: these are for property shapes only
                     raise ShapesError(f"{shape.name}: sh:{key[len(SH):]} is for property shapes (with sh:path); "
                                       "this is a node shape")
-        for key, name, strict in ((SH.minExclusive, "MinExclusive", True), (SH.minInclusive, "MinInclusive", False),
-                                  (SH.maxExclusive, "MaxExclusive", True), (SH.maxInclusive, "MaxInclusive", False)):
+        for key, name in ((SH.minExclusive, "MinExclusive"), (SH.minInclusive, "MinInclusive"),
+                          (SH.maxExclusive, "MaxExclusive"), (SH.maxInclusive, "MaxInclusive")):
             if one(key) is not None:
                 add(name, name[0].lower() + name[1:], term_from_rdflib(one(key)))
         for key, name in ((SH.minLength, "MinLength"), (SH.maxLength, "MaxLength")):

@@ -39,7 +39,8 @@ _FUNCTION = "urn:x-ciro:prebound:"  # custom functions standing for pre-bound va
 _TOKEN = re.compile(r'''
     (?P<ws>\s+)
   | (?P<comment>\#[^\n]*)
-  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
   | (?P<word>(?:[A-Za-z_][\w\-.]*)?:[\w\-.:%]*|[A-Za-z_][\w\-]*)
@@ -354,7 +355,7 @@ def _rewrite(tokens: list, used: set[str], where: str) -> list:
         elif kind == "var" and depth_of_bind and tok[1:] in used:
             out[i] = ("iri", f"<{_FUNCTION}{tok[1:]}>()")
     # BOUND(?v) of a pre-bound variable is true (pyoxigraph answers false where no pattern binds ?v)
-    for n, i in enumerate(significant[:-3]):
+    for n in range(len(significant) - 3):
         a, b, c, d = (significant[n + k] for k in range(4))
         if word(a) == "BOUND" and out[b][1] == "(" and out[c][0] == "var" and out[c][1][1:] in used and \
                 out[d][1] == ")":
