@@ -63,7 +63,7 @@ def test_valid_project_exits_0_with_a_summary(project):
     result = _cli("--root", str(layout.root))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "13 files, 18 records: 0 error(s), 0 warning(s); quotes checked: 5/5"
+        "13 files, 18 records: 0 error(s), 0 warning(s); quotes checked: 5/5; SHACL: CIRO's fast engine"
     ]
 
 
@@ -73,7 +73,7 @@ def test_errors_exit_1_one_line_each(project):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[:-1] == (CASES / "several_problems" / "expected.txt").read_text().splitlines()
-    assert lines[-1] == "5 files, 6 records: 4 error(s), 0 warning(s); quotes checked: 0/1"
+    assert lines[-1] == "5 files, 6 records: 4 error(s), 0 warning(s); quotes checked: 0/1; SHACL: CIRO's fast engine"
 
 
 def test_warnings_do_not_fail(project):
@@ -133,7 +133,7 @@ def test_one_file_is_checked_against_the_whole_kb(project, monkeypatch):
     result = _cli("instances/mechanisms/pd-l1-upregulation.yaml")  # its references point into other files
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 files, 3 records: 0 error(s)")
-    assert result.output.rstrip().endswith("quotes checked: 2/2")
+    assert result.output.rstrip().endswith("quotes checked: 2/2; SHACL: CIRO's fast engine")
 
 
 def test_only_problems_in_the_chosen_files_are_reported(project):

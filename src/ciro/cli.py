@@ -19,6 +19,9 @@ def _layout(root: str | None) -> Layout:
     return Layout(Path(root).resolve()) if root else Layout.find()
 
 
+engine_option = click.option(
+    "--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
+    help="SHACL engine: CIRO's fast engine, or pyshacl (the reference; same results, much slower).")
 root_option = click.option("--root", type=click.Path(file_okay=False), default=None,
                            help="Project folder (default: the one containing the current directory).")
 
@@ -35,7 +38,8 @@ def main() -> None:
 @click.option("--site", "site_dir", type=click.Path(file_okay=False), default=None,
               help="Documentation site folder (default: site/).")
 @click.option("--no-docs", is_flag=True, help="Write the release only, not the documentation site.")
-def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool) -> None:
+@engine_option
+def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool, engine: str) -> None:
     """Validate instances/ and write the release to ontology/ (nothing is written if validation fails),
     then the documentation site to site/ (as `ciro docs`)."""
     from .release.build import build_release
@@ -43,7 +47,7 @@ def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool
     layout = _layout(root)
     try:
         release_dir = build_release(layout, Path(out).resolve() if out else None,
-                                    progress=lambda line: click.echo(line, err=True))
+                                    progress=lambda line: click.echo(line, err=True), engine=engine)
     except ValidationFailed as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)
@@ -95,8 +99,7 @@ def docs(root: str | None, ontology: str | None, out: str | None, readme_image: 
 @root_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL layer (faster; the other layers still run).")
-@click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast", show_default=True,
-              help="SHACL engine: CIRO's fast engine, or pyshacl (the reference; same results, much slower).")
+@engine_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(root: str | None, fmt: str, no_shacl: bool, engine: str, paths: tuple[Path, ...]) -> None:
     """Validate instance files (default: all of instances/); exit 1 on any error.
@@ -107,14 +110,19 @@ def validate(root: str | None, fmt: str, no_shacl: bool, engine: str, paths: tup
     """
     from .validate import validate as run
 
+    from .shacl import engine_label
+
     report, _kb = run(list(paths) or None, _layout(root), shacl=not no_shacl, engine=engine)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
     else:
         for problem in report.problems:
             click.echo(problem.format())
+        for note in report.shacl_notes:
+            click.echo(f"note: {note}")
         click.echo(f"{report.files} files, {report.records} records: {len(report.errors)} error(s), "
-                   f"{len(report.warnings)} warning(s); quotes checked: {report.quotes_checked}/{report.quotes_total}")
+                   f"{len(report.warnings)} warning(s); quotes checked: {report.quotes_checked}/{report.quotes_total}"
+                   f"; SHACL: {engine_label(engine) if not no_shacl else 'skipped'}")
     sys.exit(0 if report.ok else 1)
 
 

@@ -165,10 +165,12 @@ def source_digest(layout: Layout) -> str:
     return hasher.hexdigest()
 
 
-def build_release(layout: Layout, out_dir: Path | None = None, progress: Callable[[str], None] = print) -> Path:
-    """Build the release into `out_dir` (default ontology/); returns that folder."""
+def build_release(layout: Layout, out_dir: Path | None = None, progress: Callable[[str], None] = print,
+                  engine: str = "fast") -> Path:
+    """Build the release into `out_dir` (default ontology/); returns that folder. `engine` runs the SHACL layer
+    of the validation ("fast" or "pyshacl")."""
     from ..curate.schemaindex import generate_json_schema
-    from ..shacl.common import RULES_FILE, generate_shacl
+    from ..shacl import RULES_FILE, engine_label, generate_shacl
     from ..validate import validate
 
     out_dir = out_dir or layout.ontology
@@ -179,10 +181,13 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         progress(f"[{n}/{steps}] {text} ({time.perf_counter() - t0:.2f} s)")
 
     t0 = time.perf_counter()
-    report, kb = validate([layout.instances], layout)
+    report, kb = validate([layout.instances], layout, engine=engine)
+    for note in report.shacl_notes:
+        progress(f"note: {note}")
     if not report.ok:
         raise ValidationFailed(report.errors)
-    step(1, f"validated {report.records} records, quotes checked: {report.quotes_checked}/{report.quotes_total}", t0)
+    step(1, f"validated {report.records} records, quotes checked: {report.quotes_checked}/{report.quotes_total}, "
+            f"SHACL by {engine_label(engine)}", t0)
 
     t0 = time.perf_counter()
     graphs = build_graphs(kb.data, layout.schema)

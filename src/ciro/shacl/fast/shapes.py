@@ -107,7 +107,8 @@ class ShapesGraph:
 
         self.components = components(self)
         self.roots = [self.shape(n) for n in sorted(self._shape_nodes(), key=_order)]
-        self.roots = [s for s in self.roots if s.has_targets and not s.deactivated]
+        self.roots = [s for s in self.roots if (s.has_targets or (s.node, SH.target, None) in graph)
+                      and not s.deactivated]
         self._propagate_unsupported()
 
     # -- which nodes are shapes ------------------------------------------------------------------------------
@@ -356,7 +357,10 @@ def _items(g: Graph, node, strict: bool = True) -> list | None:
 
 
 def _show(g: Graph, value) -> str:
+    """A value as Turtle writes it (1, true, "text", ex:Thing)."""
     if isinstance(value, Literal):
+        if value.datatype in (XSD.integer, XSD.boolean, XSD.decimal) and not value.ill_typed:
+            return str(value)
         return value.n3(g.namespace_manager)
     return describe(g, value)
 

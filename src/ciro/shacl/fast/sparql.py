@@ -205,6 +205,7 @@ def prepare(sg, shape, holder, text: str, varying: tuple, where: str, params: di
     fixed = {k: v for k, v in fixed.items() if k in used}
     text = prologue + "\n" + "".join(tok for _kind, tok in tokens)
     _parse(text, where)  # the rewritten query must still parse
+    _dry_run(text, where, used)  # and pyoxigraph must accept it (prefixes declared ...): on an empty store
     ask = tree.name == "AskQuery"
     return PreparedQuery(text, ask, tuple(v for v in varying if v in used), fixed, query_predicates(text),
                          "shapesGraph" in used)
@@ -213,6 +214,20 @@ def prepare(sg, shape, holder, text: str, varying: tuple, where: str, params: di
 def _get(node, key: str):
     """A CompValue's field, or None (CompValue.get returns the key itself when it is missing)."""
     return dict.get(node, key) if isinstance(node, dict) else None
+
+
+def _dry_run(text: str, where: str, used: set[str]) -> None:
+    import pyoxigraph as ox
+
+    blank = ox.NamedNode("urn:x-ciro:dry-run")
+    try:
+        ox.Store().query(text, substitutions={ox.Variable(v): blank for v in used},
+                         custom_functions={ox.NamedNode(_FUNCTION + v): (lambda: blank) for v in used})
+    except SyntaxError as exc:
+        first = str(exc).splitlines()[0]
+        if "Prefix not found" in first:
+            first = first.split(": expected", 1)[0] + ": a prefix that no sh:prefixes declares"
+        raise ShapesError(f"{where}: the SPARQL query does not parse ({first})") from None
 
 
 def _parse(text: str, where: str):
