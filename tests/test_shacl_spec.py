@@ -125,7 +125,8 @@ cirorules:Remote a sh:NodeShape ; sh:targetClass cirovocab:ResistanceMechanism ;
     ("ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ sh:select \"SELECT $this WHERE { ?x ?y }\" ] .",
      r"ex:S, sh:sparql .*does not parse"),
     ("ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ sh:select \"SELECT $this WHERE { $this ex:p 1 }\" ] .",
-     r"ex:S, sh:sparql .*does not parse \(error at 2:\d+: a prefix that no sh:prefixes declares\)"),  # ex: is not declared through sh:prefixes
+     # ex: is not declared through sh:prefixes
+     r"ex:S, sh:sparql .*does not parse \(error at 2:\d+: a prefix that no sh:prefixes declares\)"),
 ])
 def test_ill_formed_shapes_are_refused_naming_shape_and_parameter(body, expected):
     data = graph("ex:a ex:p 1 .")
@@ -195,7 +196,8 @@ def test_a_shape_it_does_not_run_goes_to_pyshacl_alone(monkeypatch):
     data = graph("ex:a ex:p 1 . ex:b ex:p 2 . ex:c a ex:C .")
     handed: list = []
     real = fast_engine._pyshacl_shapes
-    monkeypatch.setattr(fast_engine, "_pyshacl_shapes", lambda sg, index, d, s: handed.extend(s) or real(sg, index, d, s))
+    monkeypatch.setattr(fast_engine, "_pyshacl_shapes",
+                        lambda sg, index, d, s: handed.extend(s) or real(sg, index, d, s))
     run = validate_graph(data, shapes, "fast")
     assert [s.name for s in handed] == ["ex:Custom"]
     assert run.notes == ["shape ex:Custom was checked by pyshacl: it uses custom targets (sh:target, SHACL-AF)"]

@@ -108,9 +108,8 @@ def validate(root: str | None, fmt: str, no_shacl: bool, engine: str, paths: tup
     folders inside instances/, the rest of instances/ is read too so references resolve, and only
     problems in PATHS are reported.
     """
-    from .validate import validate as run
-
     from .shacl import engine_label
+    from .validate import validate as run
 
     report, _kb = run(list(paths) or None, _layout(root), shacl=not no_shacl, engine=engine)
     if fmt == "json":
