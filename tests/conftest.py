@@ -44,5 +44,5 @@ def pytest_terminal_summary(terminalreporter):
         return
     total = len(module.ENTRIES)
     counts = ", ".join(f"{engine} {sum(runs)}/{total}" + (f" ({total - len(runs)} not run)" if len(runs) < total
-                                                          else "") for engine, runs in module.TALLY.items())
+                                                          else "") for engine, runs in module.TALLY.items() if runs)
     terminalreporter.write_line(f"W3C SHACL test suite (Core + SPARQL), entries passed: {counts}")

@@ -222,3 +222,24 @@ def test_generated_kb_without_errors_has_no_violations(tmp_path, layout):
     assert not kb.problems
     assert validate_records(kb.data, layout.schema, shapes_graph(layout)) == []
     assert json.loads((tmp_path / "kb" / "manifest.json").read_text())["n"] == 400
+
+
+def test_sparql_batched_as_pre_bound(broken):
+    """A query run once for all focus nodes (where sparql._batchable allows it) gives what one pre-bound query
+    per focus node gives: on every SPARQL entry of the W3C suite and on the KB with an injected cycle."""
+    from .w3c_shacl import entries, load
+
+    cases = []
+    for entry in entries():
+        if entry.name.startswith("sparql/") and not entry.failure:
+            data = load(entry.data)
+            cases.append((TripleIndex.from_graph(data), data if entry.shapes == entry.data else load(entry.shapes)))
+    layout, kb, _manifest = broken
+    cases.append((TripleIndex.from_records(kb.data, layout.schema), shapes_graph(layout)))
+    batched = 0
+    for index, shapes in cases:
+        sg = compile_shapes(shapes)
+        batched += sum(c.arg.batch for s in sg._shapes.values() for c in s.constraints if c.kind == "sparql")
+        assert full(run_shapes(sg, index).violations) == full(run_shapes(sg, index, batching=False).violations)
+    assert batched >= 3
+    assert any(v.component.endswith("SPARQLConstraintComponent") for v in run_shapes(sg, index).violations)

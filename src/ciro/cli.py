@@ -380,5 +380,25 @@ def bench_endpoint(root: str | None, ontology: str | None, clients: int, duratio
     click.echo(text)
 
 
+@bench.command("shacl")
+@click.option("--n", "n", default=100_000, show_default=True, help="Evidence items of the project case.")
+@click.option("--large-shapes", default=300, show_default=True, help="Shapes in the large-shapes-graph case.")
+@click.option("--large-nodes", default=2000, show_default=True, help="Focus nodes in the large case.")
+@click.option("--repeats", default=3, show_default=True, help="Runs of the fast engine (median); references once.")
+@click.option("--engines", default="fast,pyshacl,topquadrant", show_default=True)
+@click.option("--work", type=click.Path(file_okay=False), default=None, help="Keep the files here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write every measurement here.")
+def bench_shacl(n: int, large_shapes: int, large_nodes: int, repeats: int, engines: str, work: str | None,
+                json_out: str | None) -> None:
+    """The SHACL engines side by side: fast, pyshacl, TopQuadrant (docs/performance.md, SHACL section)."""
+    from .bench.shacl import report_markdown, run_shacl_benchmark
+
+    results = run_shacl_benchmark(n, Path(work) if work else None, repeats, large_shapes, large_nodes,
+                                  tuple(engines.split(",")), log=lambda line: click.echo(line, err=True))
+    if json_out:
+        Path(json_out).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    click.echo(report_markdown(results))
+
+
 if __name__ == "__main__":
     main()

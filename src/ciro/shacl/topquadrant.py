@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,6 +16,7 @@ from rdflib import Graph
 __all__ = ["available", "validate_files", "validate_graphs", "version"]
 
 _MAIN = "org.topbraid.shacl.tools.Validate"
+_LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERROR) ")
 
 
 def _home() -> Path | None:
@@ -53,7 +55,9 @@ def validate_files(data: Path, shapes: Path, timeout: float = 3600, memory: str 
                           env={k: v for k, v in os.environ.items() if k != "JAVA_TOOL_OPTIONS"})
     if "ValidationReport" not in done.stdout:  # (it exits 1 when the data does not conform)
         raise RuntimeError(f"TopQuadrant SHACL failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
-    return Graph().parse(data=done.stdout, format="turtle")
+    # Jena's log lines (an ill-typed literal's warning ...) come on standard output before the report
+    report = "\n".join(line for line in done.stdout.splitlines() if not _LOG_LINE.match(line))
+    return Graph().parse(data=report, format="turtle")
 
 
 def validate_graphs(data: Graph, shapes: Graph, timeout: float = 3600) -> Graph:

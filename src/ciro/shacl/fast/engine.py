@@ -80,6 +80,7 @@ class _Run:
         self._conforms: dict = {}
         self._active: set = set()
         self.store = None
+        self.batching = True  # one query for all focus nodes where that is the same (sparql._batchable)
         self.by_type: dict = {}
         for s, po in self.spo.items():
             for t in po.get(TYPE, ()):
@@ -342,7 +343,11 @@ class _Run:
         from .sparql import bound_message, is_true
 
         query = c.arg
-        for row in self.store.run(query, {"this": focus} if "this" in query.varying else {}):
+        if query.batch and self.batching:
+            rows = self.store.batch(query).get(focus, ())
+        else:
+            rows = self.store.run(query, {"this": focus} if "this" in query.varying else {})
+        for row in rows:
             if is_true(row.get("failure")):
                 raise ShapesError(f"{shape.name}: a SPARQL constraint reported a failure for {term_text(focus)}")
             path = row.get("path")
@@ -382,13 +387,15 @@ def _sparql_queries(shapes: Iterable[Shape]) -> list:
     return out
 
 
-def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None) -> FastRun:
+def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, batching: bool = True) -> FastRun:
     """Validate `index` against a compiled shapes graph; shapes the engine does not run go to pyshacl (on
-    `data`, the same triples as an rdflib graph, built from the index when not given)."""
+    `data`, the same triples as an rdflib graph, built from the index when not given). `batching` False runs
+    every SPARQL query once per focus node (a test compares the two)."""
     from .sparql import SparqlStore
 
     with gc_paused():
         run = _Run(sg, index)
+        run.batching = batching
         fast = [s for s in sg.roots if s.unsupported is None]
         delegated = [(s, s.unsupported) for s in sg.roots if s.unsupported is not None]
         queries = _sparql_queries(fast)

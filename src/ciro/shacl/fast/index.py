@@ -21,6 +21,7 @@ __all__ = ["TripleIndex", "ntriples_from_records", "term_from_rdflib", "term_kin
            "gc_paused", "TYPE", "SUBCLASS"]
 
 TYPE, SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _NT_IRI = str.maketrans({c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\ \t\n\r'})
 _NT_TEXT = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
@@ -85,6 +86,52 @@ class TripleIndex:
         index = cls()
         for s, p, o in graph:
             index.add(term_from_rdflib(s), str(p), term_from_rdflib(o))
+        return index
+
+    @classmethod
+    def from_file(cls, path: Path) -> TripleIndex:
+        """The triples of an RDF file (N-Triples, Turtle ...: by its suffix), read with pyoxigraph's parser
+        (no rdflib graph); literals become the index's terms as from_graph makes them."""
+        import pyoxigraph as ox
+
+        formats = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".owl": ox.RdfFormat.RDF_XML,
+                   ".rdf": ox.RdfFormat.RDF_XML, ".nq": ox.RdfFormat.N_QUADS}
+        index = cls()
+        literals: dict = {}
+
+        def term(t):
+            if isinstance(t, ox.NamedNode):
+                return t.value
+            if isinstance(t, ox.BlankNode):
+                return BNode(t.value)
+            key = (t.value, t.language, t.datatype.value)
+            found = literals.get(key)
+            if found is None:
+                if t.language:
+                    found = Literal(t.value, lang=t.language)
+                elif t.datatype.value == _XSD_STRING:
+                    found = (t.value,)
+                else:
+                    found = Literal(t.value, datatype=t.datatype.value)
+                literals[key] = found
+            return found
+
+        spo = index.spo
+        with gc_paused(), _quiet_rdflib():
+            for quad in ox.parse(path=str(path), format=formats.get(Path(path).suffix, ox.RdfFormat.TURTLE)):
+                s = term(quad.subject)
+                po = spo.get(s)
+                if po is None:
+                    po = spo[s] = {}
+                objs = po.get(quad.predicate.value)
+                if objs is None:
+                    po[quad.predicate.value] = [term(quad.object)]
+                else:
+                    objs.append(term(quad.object))
+            for po in spo.values():  # a triple repeated in the file is kept once (appending was cheaper)
+                for p, objs in po.items():
+                    if len(objs) > 1:
+                        po[p] = list(dict.fromkeys(objs))
         return index
 
     @classmethod

@@ -100,6 +100,7 @@ class ShapesGraph:
     def __init__(self, graph: Graph):
         self.graph = graph
         self._shapes: dict = {}
+        self._instances: dict = {}
         self._parents: dict = {}  # property shape node -> shape nodes that list it under sh:property
         for s, o in graph.subject_objects(SH.property):
             self._parents.setdefault(o, []).append(s)
@@ -114,6 +115,12 @@ class ShapesGraph:
     # -- which nodes are shapes ------------------------------------------------------------------------------
     def instances(self, cls: URIRef) -> set:
         """SHACL instances of `cls` in the shapes graph (rdf:type/rdfs:subClassOf*)."""
+        found = self._instances.get(cls)
+        if found is None:
+            found = self._instances[cls] = self._find_instances(cls)
+        return found
+
+    def _find_instances(self, cls: URIRef) -> set:
         classes, todo = set(), [cls]
         while todo:
             c = todo.pop()

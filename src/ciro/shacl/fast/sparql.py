@@ -18,6 +18,7 @@ validator never sends a request anywhere: pyoxigraph would run SERVICE for real.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -88,6 +89,7 @@ class PreparedQuery:
     fixed: dict = field(default_factory=dict)  # variable -> rdflib term
     reads: frozenset | None = None  # predicates it can read (None: any)
     shapes_graph: bool = False  # whether it reads $shapesGraph
+    batch: bool = False  # one run for every focus node gives the same solutions (see _batchable)
 
 
 def _instances(sg, cls: URIRef) -> set:
@@ -198,17 +200,16 @@ def prepare(sg, shape, holder, text: str, varying: tuple, where: str, params: di
     fixed["shapesGraph"] = URIRef(SHAPES_GRAPH)
     prebound = set(varying) | set(fixed)
     body = "".join(tok for _kind, tok in tokens)
-    tree = _parse(prologue + "\n" + body, where)
+    tree, reads = _analyse(prologue + "\n" + body, where)
     _check(tree, prebound, set(varying) | set(params), where)
     used = {tok[1:] for kind, tok in tokens if kind == "var"} & prebound
     tokens = _rewrite(tokens, used, where)
     fixed = {k: v for k, v in fixed.items() if k in used}
     text = prologue + "\n" + "".join(tok for _kind, tok in tokens)
-    _parse(text, where)  # the rewritten query must still parse
-    _dry_run(text, where, used)  # and pyoxigraph must accept it (prefixes declared ...): on an empty store
+    _dry_run(text, where, tuple(sorted(used)))  # pyoxigraph must accept the rewritten query: on an empty store
     ask = tree.name == "AskQuery"
-    return PreparedQuery(text, ask, tuple(v for v in varying if v in used), fixed, query_predicates(text),
-                         "shapesGraph" in used)
+    return PreparedQuery(text, ask, tuple(v for v in varying if v in used), fixed, reads, "shapesGraph" in used,
+                         varying == ("this",) and _batchable(tree))
 
 
 def _get(node, key: str):
@@ -216,7 +217,37 @@ def _get(node, key: str):
     return dict.get(node, key) if isinstance(node, dict) else None
 
 
-def _dry_run(text: str, where: str, used: set[str]) -> None:
+def _analyse(text: str, where: str):
+    """The query's syntax tree and the predicates it can read: one parse by rdflib (slow, so remembered by text:
+    shapes that share a validator share its query)."""
+    try:
+        return _analysed(text)
+    except ShapesError as exc:
+        raise ShapesError(f"{where}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysed(text: str):
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(text)
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ShapesError(f"the SPARQL query does not parse ({first})") from None
+    query = parsed[1]
+    if query.name not in ("SelectQuery", "AskQuery"):
+        raise ShapesError("only SELECT and ASK queries can be SHACL constraints")
+    try:
+        reads = query_predicates(translateQuery(parsed).algebra)
+    except Exception:  # rdflib cannot translate it (pyoxigraph's dry run decides whether it is valid)
+        reads = None
+    return query, reads
+
+
+@functools.lru_cache(maxsize=4096)
+def _dry_run(text: str, where: str, used: tuple[str, ...]) -> None:
     import pyoxigraph as ox
 
     blank = ox.NamedNode("urn:x-ciro:dry-run")
@@ -228,20 +259,6 @@ def _dry_run(text: str, where: str, used: set[str]) -> None:
         if "Prefix not found" in first:
             first = first.split(": expected", 1)[0] + ": a prefix that no sh:prefixes declares"
         raise ShapesError(f"{where}: the SPARQL query does not parse ({first})") from None
-
-
-def _parse(text: str, where: str):
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    try:
-        parsed = parseQuery(text)
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ShapesError(f"{where}: the SPARQL query does not parse ({first})") from None
-    query = parsed[1]
-    if query.name not in ("SelectQuery", "AskQuery"):
-        raise ShapesError(f"{where}: only SELECT and ASK queries can be SHACL constraints")
-    return query
 
 
 def _walk(node):
@@ -343,6 +360,43 @@ def _check(tree, prebound: set[str], required: set[str], where: str) -> None:
             raise ShapesError(f"{where}: (... AS ?{_get(item, 'evar')}) assigns a pre-bound variable (SHACL 5.3.1)")
 
 
+def _batchable(tree) -> bool:
+    """Whether running the query once, unbound, and keeping the solutions whose ?this is the focus node gives
+    what pre-binding $this gives: true when a triple pattern of the top-level group binds $this (so every
+    solution binds it and a join on it is a substitution), every other $this is in a triple pattern or in a
+    FILTER of that top-level group (which sees the binding), and nothing counts or cuts solutions (no
+    sub-select, aggregate, GROUP BY, LIMIT or OFFSET). Then one query serves all focus nodes, instead of one
+    query each; CIRO's cycle rule is such a query."""
+    if tree.name != "SelectQuery" or any(_get(tree, k) for k in ("groupby", "having", "limitoffset")):
+        return False
+    where = _get(tree, "where")
+    parts = list(_get(where, "part") or []) if where is not None else []
+    if not any(p.name == "TriplesBlock" and "this" in _vars(_get(p, "triples")) for p in parts):
+        return False
+    for item in _get(tree, "projection") or []:
+        expr = _get(item, "expr")
+        if expr is not None and ("this" in _vars(expr) or any(n.name.startswith("Aggregate") for n in _walk(expr))):
+            return False
+    top_filters = {id(p) for p in parts if p.name == "Filter"}
+
+    def ok(node) -> bool:
+        from rdflib.plugins.sparql.parserutils import CompValue
+
+        if isinstance(node, CompValue):
+            if node.name == "SubSelect":
+                return False
+            if node.name == "TriplesBlock" or id(node) in top_filters:
+                return True
+            if node.name in ("Filter", "Bind") and "this" in _vars(node):
+                return False
+            return all(ok(v) for v in node.values())
+        if isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
+            return all(ok(v) for v in node)
+        return True
+
+    return ok(where)
+
+
 def _rewrite(tokens: list, used: set[str], where: str) -> list:
     """Add the pre-bound variables to the projection (and GROUP BY), turn ASK into SELECT, and read pre-bound
     variables inside BIND through custom functions (see the module doc)."""
@@ -424,11 +478,11 @@ def _top_level_words(out, significant, first) -> dict[str, int]:
     return found
 
 
-def query_predicates(query: str) -> frozenset | None:
-    """The predicates a SPARQL query can read, or None when it can read any (a variable or negated path)."""
+def query_predicates(algebra) -> frozenset | None:
+    """The predicates a query (its rdflib algebra) can read, or None when it can read any (a variable or
+    negated path)."""
     from rdflib.paths import NegatedPath
     from rdflib.paths import Path as RdfPath
-    from rdflib.plugins.sparql import prepareQuery
     from rdflib.term import Variable
 
     found: set[str] = set()
@@ -465,10 +519,7 @@ def query_predicates(query: str) -> frozenset | None:
             for value in node:
                 visit(value)
 
-    try:
-        visit(prepareQuery(query).algebra)
-    except Exception:
-        return None
+    visit(algebra)
     return None if everything else frozenset(found)
 
 
@@ -538,8 +589,7 @@ class SparqlStore:
                     if isinstance(t, BNode):
                         self.blanks.setdefault(_bnode_id(t), t)
                 self.store.add(ox.Quad(to_ox(s), ox.NamedNode(str(p)), to_ox(o), graph))
-        self.current: dict = {}
-        self.functions = {}
+        self._batches: dict = {}
 
     def _altered(self, objects) -> list:
         """Typed literals the store keeps in another form than the data's ("5"^^xsd:int becomes
@@ -555,6 +605,16 @@ class SparqlStore:
         probe.extend(ox.Quad(subject, predicate, to_ox(t)) for t in typed)
         kept = {(q.object.value, q.object.datatype.value) for q in probe}
         return sorted(t for t in typed if (str(t), str(t.datatype)) not in kept)
+
+    def batch(self, query: PreparedQuery) -> dict:
+        """A batchable query's solutions for every focus node at once: ?this -> solutions."""
+        found = self._batches.get(id(query))
+        if found is None:
+            found = {}
+            for row in self.run(query, {}):
+                found.setdefault(row.get("this"), []).append(row)
+            self._batches[id(query)] = found
+        return found
 
     def run(self, query: PreparedQuery, bindings: dict):
         """The solutions of `query` with `bindings` (variable -> index term) pre-bound, as dicts of index
