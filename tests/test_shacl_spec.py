@@ -5,6 +5,7 @@ a SPARQL rule whose UNION branches test $this, through `ciro validate` and `ciro
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -202,6 +203,22 @@ def test_a_shape_it_does_not_run_goes_to_pyshacl_alone(monkeypatch):
     assert [s.name for s in handed] == ["ex:Custom"]
     assert run.notes == ["shape ex:Custom was checked by pyshacl: it uses custom targets (sh:target, SHACL-AF)"]
     assert {v.focus for v in run.results} == {"http://example.org/a", "http://example.org/c"}
+    assert signature(run.results) == signature(validate_graph(data, shapes, "pyshacl").results)
+
+
+@pytest.mark.parametrize("select,reason", [
+    ("SELECT * WHERE { FILTER ($this = <http://example.org/a>) }", "SELECT \\* query uses pre-bound variables"),
+    ("SELECT $this (COUNT(?o) AS ?n) WHERE { $this <http://example.org/p> ?o } HAVING (COUNT(?o) > 1)",
+     "aggregates without GROUP BY"),
+])
+def test_queries_pyoxigraph_cannot_pre_bind_go_to_pyshacl(select, reason):
+    shapes = graph(f'ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ; sh:sparql [ sh:message "m" ; '
+                   f'sh:select "{select}" ] . ex:T a sh:NodeShape ; sh:targetSubjectsOf ex:p ; sh:class ex:C .')
+    data = graph("ex:a ex:p 1, 2 . ex:b ex:p 3 .")
+    run = validate_graph(data, shapes, "fast")
+    assert len(run.notes) == 1 and run.notes[0].startswith("shape ex:S was checked by pyshacl: its ")
+    assert re.search(reason, run.notes[0])
+    assert any(v.component.endswith("SPARQLConstraintComponent") for v in run.results)
     assert signature(run.results) == signature(validate_graph(data, shapes, "pyshacl").results)
 
 

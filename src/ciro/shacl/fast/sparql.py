@@ -203,7 +203,7 @@ def prepare(sg, shape, holder, text: str, varying: tuple, where: str, params: di
     tree, reads = _analyse(prologue + "\n" + body, where)
     _check(tree, prebound, set(varying) | set(params), where)
     used = {tok[1:] for kind, tok in tokens if kind == "var"} & prebound
-    tokens = _rewrite(tokens, used, where)
+    tokens = _rewrite(tokens, used, where, _in_scope(_get(tree, "where")))
     fixed = {k: v for k, v in fixed.items() if k in used}
     text = prologue + "\n" + "".join(tok for _kind, tok in tokens)
     _dry_run(text, where, tuple(sorted(used)))  # pyoxigraph must accept the rewritten query: on an empty store
@@ -397,7 +397,7 @@ def _batchable(tree) -> bool:
     return ok(where)
 
 
-def _rewrite(tokens: list, used: set[str], where: str) -> list:
+def _rewrite(tokens: list, used: set[str], where: str, scope: set[str]) -> list:
     """Add the pre-bound variables to the projection (and GROUP BY), turn ASK into SELECT, and read pre-bound
     variables inside BIND through custom functions (see the module doc)."""
     if not used:
@@ -447,8 +447,10 @@ def _rewrite(tokens: list, used: set[str], where: str) -> list:
     projection = {out[i][1][1:] for i in after if i < end and out[i][0] == "var"}
     top_words = _top_level_words(out, significant, first)
     if out[at][1] == "*":
-        raise UnsupportedShape("its SELECT * query uses pre-bound variables, which pyoxigraph can only pre-bind "
-                               "when they are projected")
+        if used <= scope:  # SELECT * projects them already
+            return out
+        raise UnsupportedShape("its SELECT * query uses pre-bound variables that no pattern binds, which "
+                               "pyoxigraph can only pre-bind when they are projected")
     missing = sorted(used - projection)
     if missing:
         out[at] = ("word", " ".join("?" + v for v in missing) + " " + out[at][1])
