@@ -386,7 +386,8 @@ def bench_endpoint(root: str | None, ontology: str | None, clients: int, duratio
 @click.option("--large-nodes", default=2000, show_default=True, help="Focus nodes in the large case.")
 @click.option("--repeats", default=3, show_default=True, help="Runs of the fast engine (median); references once.")
 @click.option("--engines", default="fast,pyshacl,topquadrant", show_default=True)
-@click.option("--work", type=click.Path(file_okay=False), default=None, help="Keep the files here.")
+@click.option("--work", type=click.Path(file_okay=False), default=None,
+              help="Keep the files here (and reuse the project case's KB when it is there).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write every measurement here.")
 def bench_shacl(n: int, large_shapes: int, large_nodes: int, repeats: int, engines: str, work: str | None,
                 json_out: str | None) -> None:
