@@ -243,3 +243,22 @@ def test_sparql_batched_as_pre_bound(broken):
         assert full(run_shapes(sg, index).violations) == full(run_shapes(sg, index, batching=False).violations)
     assert batched >= 3
     assert any(v.component.endswith("SPARQLConstraintComponent") for v in run_shapes(sg, index).violations)
+
+
+def test_index_from_a_file_is_the_graphs(tmp_path):
+    """TripleIndex.from_file (pyoxigraph's parser) holds what TripleIndex.from_graph (rdflib's) holds, for
+    N-Triples and Turtle with every kind of term."""
+    graph = Graph().parse(format="turtle", data="""
+        @prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:a ex:p "plain", "tab\\there \\"quoted\\" \\u00e9", "x"@en-GB, "5"^^xsd:int, "2012a"^^xsd:integer, 1.5, true,
+                  _:b, <http://example.org/with%20escape> . _:b ex:q ex:a .
+    """)
+    expected = TripleIndex.from_graph(graph)
+    for suffix, fmt in ((".nt", "nt"), (".ttl", "turtle")):
+        path = tmp_path / f"g{suffix}"
+        graph.serialize(path, format=fmt)
+        index = TripleIndex.from_file(path)
+        assert len(index) == len(expected) == 10
+        key = lambda t: (type(t).__name__, str(t))  # noqa: E731 (blank node labels differ between parsers)
+        assert sorted(key(o) for _s, _p, o in index.triples() if not isinstance(o, BNode)) == \
+            sorted(key(o) for _s, _p, o in expected.triples() if not isinstance(o, BNode))
