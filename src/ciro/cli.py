@@ -383,7 +383,7 @@ def bench_endpoint(root: str | None, ontology: str | None, clients: int, duratio
 @bench.command("shacl")
 @click.option("--n", "n", default=100_000, show_default=True, help="Evidence items of the project case.")
 @click.option("--large-shapes", default=300, show_default=True, help="Shapes in the large-shapes-graph case.")
-@click.option("--large-nodes", default=2000, show_default=True, help="Focus nodes in the large case.")
+@click.option("--large-nodes", default=1200, show_default=True, help="Focus nodes in the large case.")
 @click.option("--repeats", default=3, show_default=True, help="Runs of the fast engine (median); references once.")
 @click.option("--engines", default="fast,pyshacl,topquadrant", show_default=True)
 @click.option("--work", type=click.Path(file_okay=False), default=None,
