@@ -29,7 +29,8 @@ def test_large_case_same_results_in_both_engines(tmp_path):
 def test_report_names_a_difference():
     run = {"wall": 2.0, "cpu": 2.0, "validate": 1.0, "maxrss_mb": 10, "results": 3}
     results = {"large": {"info": {"triples": 10, "shapes": 3, "sparql_constraints": 1},
-                         "engines": {"fast": dict(run, runs=3), "pyshacl": dict(run, wall=40.0, cpu=40.0, validate=30.0)},
+                         "engines": {"fast": dict(run, runs=3),
+                                     "pyshacl": dict(run, wall=40.0, cpu=40.0, validate=30.0)},
                          "fast_equals_pyshacl": False, "speedup_pyshacl": 20.0, "speedup_pyshacl_validate": 30.0}}
     text = report_markdown(results)
     assert "| **no** | 20× / 30× |" in text and "fast (median of 3)" in text

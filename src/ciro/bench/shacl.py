@@ -10,9 +10,9 @@ speed claim does not rest on the project's four rules alone.
 Per engine: CPU time (user + system) and wall time of the process, reading the files included (that is what
 a user runs), the CPU time of the validation alone (after the data is read; not separable for TopQuadrant's
 one Java process), its peak memory, and its results. Speed-ups are ratios of CPU times: on the shared 2-core
-machine wall time also counts other people's processes; the fast engine's results must equal pyshacl's (focus, path, component, value,
-severity, as a multiset), and TopQuadrant's (the same without the value, whose lexical form Jena may write
-otherwise). The fast engine runs `repeats` times (median); the two references once each.
+machine wall time also counts other people's processes. The fast engine's results must equal pyshacl's
+(focus, path, component, value, severity, as a multiset), and TopQuadrant's (the same without the value, whose
+lexical form Jena may write otherwise). The fast engine runs `repeats` times (median); the two references once each.
 """
 
 from __future__ import annotations
