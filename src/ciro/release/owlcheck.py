@@ -205,10 +205,11 @@ class ReasoningReport(_Frozen):
     ontologies: tuple[str, ...]  # IRIs of every ontology merged (the files and their imports)
     missing_imports: tuple[str, ...]
     parse_errors: tuple[str, ...]  # "<file name>: <error>"
-    axioms: int  # of the merged ontology
+    axioms: int  # of the merged ontology (with `module`: of the module reasoned over)
     logical_axioms: int
     classes: int
     results: tuple[ReasonerResult, ...]
+    module: bool = False  # reasoned over the STAR module for the first file's signature
 
     @property
     def ok(self) -> bool:
@@ -331,6 +332,7 @@ def run_owlcheck(
     reasoners: Sequence[str] = REASONERS,
     consistency_only: Sequence[str] = (),
     classes: Sequence[str] = (),
+    module: bool = False,
     jvm_args: Sequence[str] = (),
     timeout: float | None = DEFAULT_TIMEOUT,
     cache_dir: PathLike | None = None,
@@ -343,7 +345,10 @@ def run_owlcheck(
     merged into one ontology and given to each of `reasoners`; `classes` are class IRIs whose inferred
     hierarchy each reasoner reports. The reasoners named in `consistency_only` only check consistency:
     HermiT does that for CIRO + RO in about a minute, but needs far longer to classify RO's 160
-    property chains (ELK classifies them in seconds). `jvm_args` go to `java` (e.g. ``["-Xmx4g"]``).
+    property chains (ELK classifies them in seconds). With `module`, each group is reasoned over as the
+    STAR locality module of its merge for the signature of its first file's imports closure, which has
+    the same entailments over that signature (HermiT classifies CIRO + RO's module in minutes).
+    `jvm_args` go to `java` (e.g. ``["-Xmx4g"]``).
     Findings are data, not exceptions: OwlCheckError is raised only when the tool itself cannot run.
     """
     paths = [Path(f).absolute() for f in files]
@@ -365,6 +370,8 @@ def run_owlcheck(
         cmd.append("--online")
     if strict:
         cmd.append("--strict")
+    if module:
+        cmd.append("--module")
     for group in groups:
         cmd += ["--reason", str(len(group)), *map(str, group)]
     if groups:
@@ -397,6 +404,7 @@ def reason(
     reasoners: Sequence[str] = REASONERS,
     consistency_only: Sequence[str] = (),
     classes: Sequence[str] = (),
+    module: bool = False,
     online: bool = False,
     jvm_args: Sequence[str] = (),
     timeout: float | None = DEFAULT_TIMEOUT,
@@ -405,7 +413,7 @@ def reason(
     """Merge the imports closures of `files` and run each of `reasoners` on the result (one JVM run)."""
     report = run_owlcheck(
         reason=[list(files)], catalog=catalog, reasoners=reasoners, consistency_only=consistency_only,
-        classes=classes, online=online,
+        classes=classes, module=module, online=online,
         jvm_args=jvm_args, timeout=timeout, cache_dir=cache_dir,
     )  # fmt: skip
     return report.reasoning[0]
@@ -462,15 +470,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --reason: this reasoner only checks consistency (repeatable)")
     parser.add_argument("--class", dest="classes", action="append", default=[], metavar="IRI",
                         help="with --reason: report this class's inferred super- and subclasses")
+    parser.add_argument("--module", action="store_true",
+                        help="with --reason: reason over the locality module of the merge for the first FILE's "
+                             "signature (same entailments over it; makes HermiT feasible on a file + RO)")
     parser.add_argument("--json", action="store_true", help="print the whole report as JSON")
     args = parser.parse_args(argv)
-    if (args.classes or args.consistency_only or args.reasoner) and not args.reason:
-        parser.error("--reasoner, --consistency-only and --class need --reason")
+    if (args.classes or args.consistency_only or args.reasoner or args.module) and not args.reason:
+        parser.error("--reasoner, --consistency-only, --class and --module need --reason")
     try:
         report = run_owlcheck(
             args.files, catalog=args.catalog, online=args.online, strict=args.strict,
             reason=[args.files] if args.reason else (), reasoners=tuple(args.reasoner or REASONERS),
-            consistency_only=args.consistency_only, classes=args.classes,
+            consistency_only=args.consistency_only, classes=args.classes, module=args.module,
         )  # fmt: skip
     except OwlCheckError as exc:
         print(f"owlcheck: {exc}", file=sys.stderr)

@@ -19,7 +19,9 @@ import org.semanticweb.elk.owlapi.ElkReasonerFactory;
 import org.semanticweb.owlapi.apibinding.OWLManager;
 import org.semanticweb.owlapi.model.IRI;
 import org.semanticweb.owlapi.model.OWLClass;
+import org.semanticweb.owlapi.model.OWLAxiom;
 import org.semanticweb.owlapi.model.OWLDataFactory;
+import org.semanticweb.owlapi.model.OWLEntity;
 import org.semanticweb.owlapi.model.OWLOntology;
 import org.semanticweb.owlapi.model.OWLOntologyCreationException;
 import org.semanticweb.owlapi.model.OWLOntologyManager;
@@ -28,6 +30,9 @@ import org.semanticweb.owlapi.reasoner.Node;
 import org.semanticweb.owlapi.reasoner.NodeSet;
 import org.semanticweb.owlapi.reasoner.OWLReasoner;
 import org.slf4j.impl.RecordingLogger;
+
+import uk.ac.manchester.cs.owlapi.modularity.ModuleType;
+import uk.ac.manchester.cs.owlapi.modularity.SyntacticLocalityModuleExtractor;
 
 final class Reasoning {
 
@@ -39,11 +44,12 @@ final class Reasoning {
     }
 
     static void run(List<File> group, Loader loader, List<String> reasoners, Set<String> consistencyOnly,
-                    List<String> classes, StringBuilder json) {
+                    List<String> classes, boolean module, StringBuilder json) {
         Set<String> ontologies = new TreeSet<>();
         Set<String> missing = new TreeSet<>();
         List<String> errors = new ArrayList<>();
         List<OWLOntology> parts = new ArrayList<>();
+        Set<OWLEntity> focus = new java.util.HashSet<>();  // the signature of the first file's imports closure
         boolean loaded = true;
         for (File file : group) {
             Loader.Loaded l = loader.load(file);
@@ -55,8 +61,12 @@ final class Reasoning {
                 loaded = false;
                 continue;
             }
+            boolean first = file.equals(group.get(0));
             l.ontology.importsClosure().forEach(o -> {
                 parts.add(o);
+                if (first) {
+                    o.signature().forEach(focus::add);
+                }
                 ontologies.add(o.getOntologyID().getOntologyIRI().map(IRI::toString)
                     .orElse(String.valueOf(l.manager.getOntologyDocumentIRI(o))));
             });
@@ -79,7 +89,19 @@ final class Reasoning {
             for (OWLOntology part : parts) {
                 manager.addAxioms(merged, part.axioms());
             }
+            if (module) {
+                // A STAR module preserves every entailment over `focus`; only its axioms are reasoned over.
+                Set<OWLAxiom> axioms = new SyntacticLocalityModuleExtractor(manager, merged, ModuleType.STAR)
+                    .extract(focus);
+                OWLOntologyManager moduleManager = OWLManager.createOWLOntologyManager();
+                try {
+                    merged = moduleManager.createOntology(axioms.stream(), MERGED_IRI);
+                } catch (OWLOntologyCreationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
         }
+        json.append(",\"module\":").append(module);
         json.append(",\"axioms\":").append(merged == null ? 0 : merged.getAxiomCount());
         json.append(",\"logical_axioms\":").append(merged == null ? 0 : merged.getLogicalAxiomCount());
         json.append(",\"classes\":").append(merged == null ? 0 : merged.classesInSignature().count());
