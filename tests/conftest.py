@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,32 @@ import pytest
 from ciro.layout import Layout
 
 REPO = Path(__file__).resolve().parents[1]
+RO = REPO / "tests" / "data" / "ro" / "ro.owl"
+_HERMIT_WITH_RO = "tests/test_reuse.py::test_release_with_ro_has_no_unsatisfiable_class_under_hermit"
+_background: dict[str, Future] = {}
+
+
+def pytest_collection_finish(session) -> None:
+    """Start HermiT's classification of CIRO + RO (its locality module for CIRO's signature) as soon as the
+    tests are known: it takes minutes of one core, and runs in a JVM beside the other tests instead of after
+    them. It reads the committed ontology/ciro-base.owl, which tests/test_build.py holds equal to a fresh build."""
+    if any(item.nodeid == _HERMIT_WITH_RO for item in session.items) and shutil.which("java"):
+        from ciro.release.owlcheck import reason
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hermit-ro")
+        _background["hermit_with_ro"] = pool.submit(
+            reason, [REPO / "ontology" / "ciro-base.owl", RO], reasoners=("hermit",), module=True, timeout=3000)
+        pool.shutdown(wait=False)
+
+
+def hermit_with_ro_module():
+    """The result of the run pytest_collection_finish started (or, if it was not started, a run now)."""
+    from ciro.release.owlcheck import reason
+
+    job = _background.get("hermit_with_ro")
+    if job is None:
+        return reason([REPO / "ontology" / "ciro-base.owl", RO], reasoners=("hermit",), module=True, timeout=3000)
+    return job.result()
 
 
 @pytest.fixture(scope="session")

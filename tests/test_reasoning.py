@@ -1,5 +1,6 @@
 """HermiT and ELK through OwlCheck (OWL API 5.1.9): small ontologies in tests/data/reasoning/, each result
-asserted under both reasoners, then the current release merged with the real Relation Ontology."""
+asserted under both reasoners. The release itself, with the real Relation Ontology and a downstream ontology,
+is reasoned over in tests/test_reuse.py."""
 
 from __future__ import annotations
 
@@ -10,13 +11,8 @@ import pytest
 
 from ciro.release.owlcheck import REASONERS, OwlCheckReport, ReasoningReport, main, reason, run_owlcheck
 
-from .conftest import REPO
-
 DATA = Path(__file__).parent / "data" / "reasoning"
 CATALOG = DATA / "catalog-v001.xml"
-RO = Path(__file__).parent / "data" / "ro" / "ro.owl"
-RO_IRI = "http://purl.obolibrary.org/obo/ro.owl"
-RO_VERSION_IRI = "http://purl.obolibrary.org/obo/ro/releases/2025-12-17/ro.owl"
 
 UPSTREAM_IRI = "http://ciro-test.invalid/upstream.owl"
 DOWNSTREAM_IRI = "http://example.org/ciro-test/downstream.owl"
@@ -200,44 +196,3 @@ def test_cli_reasoning(capsys: pytest.CaptureFixture[str]) -> None:
     for name, version in VERSIONS.values():
         assert any(line.startswith(f"  {name} {version}: consistent, 0 unsatisfiable classes (") for line in lines)
     assert lines.count(f"    <{D}TCellMechanism> direct subclasses: <{U}TCellExclusion>") == 2
-
-
-# ---------------------------------------------------------------- the release with the real RO
-
-
-@pytest.fixture(scope="module")
-def release_with_ro() -> ReasoningReport:
-    """ontology/ciro-base.owl merged with RO 2025-12-17 (one JVM run): ELK classifies it, HermiT checks
-    consistency only. HermiT cannot classify RO in CI time: measured here, 740 s for ro.owl alone
-    (60-80 s of it building the automata for RO's 160 property chains), and more than 4 min for a single
-    satisfiability test once CIRO is merged in; its consistency check takes about a minute."""
-    return reason([REPO / "ontology" / "ciro-base.owl", RO], consistency_only=("hermit",))
-
-
-def test_release_and_ro_reach_the_reasoners(release_with_ro: ReasoningReport) -> None:
-    """The run itself works (this test does not depend on the model): both files load, nothing is missing,
-    both reasoners give an answer. The answer is printed here and judged by the xfail test below."""
-    assert release_with_ro.loaded and release_with_ro.parse_errors == () and release_with_ro.missing_imports == ()
-    assert release_with_ro.ontologies == (RO_IRI, "https://w3id.org/ciro/ciro-base.owl")
-    (ro,) = run_owlcheck([RO]).files
-    assert ro.version_iri == RO_VERSION_IRI and ro.imports == () and ro.ok, ro.problems()
-    hermit, elk = release_with_ro.result("hermit"), release_with_ro.result("elk")
-    assert not hermit.classified
-    # ELK ignores a few RO constructs outside EL (asymmetric properties, data properties, ...) and says so.
-    assert any("AsymmetricObjectProperty" in w for w in elk.warnings)
-    print()
-    for result in (hermit, elk):
-        assert result.error is None and result.consistent is not None
-        verdict = "consistent" if result.consistent else "INCONSISTENT"
-        print(f"ciro-base.owl + ro.owl: {result.name} {result.version}: {verdict}, "
-              f"{len(result.unsatisfiable)} unsatisfiable classes ({result.seconds:.1f} s)")
-
-
-@pytest.mark.xfail(strict=True, reason="issue 12: the lead's model change fixes it")
-@pytest.mark.parametrize("reasoner", REASONERS)
-def test_release_with_ro_is_consistent_with_no_unsatisfiable_class(
-    release_with_ro: ReasoningReport, reasoner: str
-) -> None:
-    # HermiT: consistent; ELK: consistent and, classified, no unsatisfiable class.
-    result = release_with_ro.result(reasoner)
-    assert result.ok and result.classified == (reasoner == "elk"), result.problems()
