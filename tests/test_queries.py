@@ -430,8 +430,12 @@ def test_cli_endpoint_that_cannot_be_reached_is_a_clear_error():
 
 
 def test_remote_refuses_to_send_updates():
-    with pytest.raises(QueryError, match="updates are not sent"):
+    # Port 9 (discard) is never asked: the text is refused before any connection, with line and column.
+    with pytest.raises(QueryError, match=r"line 1, column 1: this is a SPARQL Update \(INSERT\), not a query"):
         run_remote("http://127.0.0.1:9/sparql", "INSERT DATA { <a:b> <a:c> <a:d> }")
+    with pytest.raises(QueryError, match="line 2, column 1: expected a query form: SELECT, CONSTRUCT, ASK or "
+                                         "DESCRIBE, found 'SELEC'"):
+        run_remote("http://127.0.0.1:9/sparql", "PREFIX x: <urn:x#>\nSELEC ?x WHERE { ?x ?p ?o }")
 
 
 def test_query_form_skips_the_prologue_and_comments():

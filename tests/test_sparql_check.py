@@ -239,3 +239,29 @@ def test_cli_table_says_when_it_shortened_a_cell(fresh_release):
     whole = _ciro("query", "--ontology", str(fresh_release), "--no-truncate", query).stdout.decode()
     assert "…[+" not in whole and "shortened" not in whole
     assert quotes[0] in whole
+
+
+# What issue 18 met, as `ciro query` prints it: one plain sentence with line, column and what was expected, the
+# line itself with a caret, no raw character ranges, exit 1.
+@pytest.mark.parametrize(("query", "first_line", "caret_line"), [
+    ("SELEC ?x WHERE { ?x ?p ?o }", "error: SPARQL syntax error at line 1, column 1: expected a query form: SELECT, "
+     "CONSTRUCT, ASK or DESCRIBE, found 'SELEC'", "  1 | SELEC ?x WHERE { ?x ?p ?o }"),
+    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "error: line 1, column 1: this is a SPARQL Update (INSERT), not a "
+     "query: the release is read-only (expected a query form: SELECT, CONSTRUCT, ASK or DESCRIBE)", None),
+    ("PREFIX v: <https://w3id.org/ciro/vocab/>\nSELECT ?m WHERE {\n  ?m a v:ResistanceMechanism\n} GROUP BY",
+     "error: SPARQL syntax error at line 4, column 11: the query ends after BY; expected a variable or an "
+     "expression", "  4 | } GROUP BY"),
+    ("SELECT ?m ?l WHERE {\n  ?m rdfs:label ?l }", "error: SPARQL syntax error at line 2, column 6: undeclared prefix "
+     "rdfs:; add: PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>", "  2 |   ?m rdfs:label ?l }"),
+])
+def test_cli_syntax_errors_in_plain_words(fresh_release, query, first_line, caret_line):
+    done = _ciro("query", "--ontology", str(fresh_release), query)
+    err = done.stderr.decode()
+    assert done.returncode == 1 and done.stdout == b"", err
+    lines = err.splitlines()
+    assert lines[0] == first_line, err
+    if caret_line:
+        assert lines[1] == caret_line and lines[2].strip().startswith("| ") and lines[2].rstrip().endswith("^")
+        column = int(first_line.split("column ", 1)[1].split(":")[0])
+        assert lines[2].index("^") - lines[2].index("|") - 1 == column  # the caret stands under that column
+    assert "..=" not in err and "\\u{" not in err and "Traceback" not in err

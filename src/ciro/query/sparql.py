@@ -29,6 +29,7 @@ __all__ = [
     "UpdateRefused",
     "QueryTooDeep",
     "QuerySyntaxError",
+    "check_form",
     "check_query",
     "diagnose",
     "query_form",
@@ -282,14 +283,7 @@ def diagnose(text: str, *, max_depth: int = MAX_DEPTH) -> QueryInfo:
     if operators > MAX_OPERATORS:
         raise QueryTooDeep(f"query refused: more than {MAX_OPERATORS} operators (UNION, &&, ||, +, |, / ...); "
                            "the SPARQL engine cannot parse chains that long safely")
-    form, prefixes, position = _prologue(found)
-    if form is None:
-        at = found[position] if position < len(found) else None
-        got = f", found '{at.text[:40]}'" if at is not None else ", found nothing"
-        raise _error(text, at.start if at else len(text.rstrip()),
-                     f"expected a query form: SELECT, CONSTRUCT, ASK or DESCRIBE{got}")
-    if form in UPDATE_WORDS:
-        raise UpdateRefused(f"this is a SPARQL Update ({form}), not a query: the release is read-only")
+    form, prefixes = _form(text, found)
     for token in found:
         if token.kind == "pname":
             prefix = token.text.split(":", 1)[0]
@@ -306,6 +300,27 @@ def diagnose(text: str, *, max_depth: int = MAX_DEPTH) -> QueryInfo:
         raise _error(text, opened.start, f"'{opened.text}' is never closed (expected '{_OPEN[opened.text]}' "
                                          "before the end of the query)")
     return QueryInfo(form, deepest)
+
+
+def check_form(text: str) -> str:
+    """The query form (SELECT, CONSTRUCT, ASK or DESCRIBE) after the prologue; a QuerySyntaxError with line and
+    column when there is none, UpdateRefused for an update. `ciro query --endpoint` checks this much before it
+    sends a query (the rest is the endpoint's to judge: Virtuoso, for one, predeclares prefixes)."""
+    return _form(text, tokens(text)[0])[0]
+
+
+def _form(text: str, found: list[Token]) -> tuple[str, set[str]]:
+    form, prefixes, position = _prologue(found)
+    at = found[position] if position < len(found) else None
+    if form is None:
+        got = f", found '{at.text[:40]}'" if at is not None else ", found nothing"
+        raise _error(text, at.start if at else len(text.rstrip()),
+                     f"expected a query form: SELECT, CONSTRUCT, ASK or DESCRIBE{got}")
+    if form in UPDATE_WORDS:
+        line, column = _where(text, at.start)
+        raise UpdateRefused(f"line {line}, column {column}: this is a SPARQL Update ({form}), not a query: the "
+                            "release is read-only (expected a query form: SELECT, CONSTRUCT, ASK or DESCRIBE)")
+    return form, prefixes
 
 
 def _prologue(found: list[Token]) -> tuple[str | None, set[str], int]:

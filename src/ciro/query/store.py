@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from .sparql import QueryError, check_query, query_form, syntax_error
+from .sparql import QueryError, check_form, check_query, query_form, syntax_error
 
 __all__ = [
     "QueryError",
@@ -208,10 +208,7 @@ def run_remote(endpoint: str, text: str, *, graph: str | None = None, timeout: f
     """Run SPARQL `text` on a remote endpoint (SPARQL 1.1 Protocol, POST form); `graph` = default-graph-uri."""
     import pyoxigraph as ox
 
-    form = query_form(text)
-    if form not in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-        raise QueryError("not a SPARQL query (expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue); "
-                         "updates are not sent")
+    form = check_form(text)  # no query form, or an update: said here, with line and column, and not sent
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
     fields = [("query", text)] + ([("default-graph-uri", graph)] if graph else [])
     request = urllib.request.Request(
