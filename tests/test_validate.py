@@ -201,21 +201,77 @@ def _curated_file(kind: str, contains: str) -> Path:
      "did you mean 'gene_or_protein'?"),
     ("mechanisms", "\n  publication: ", "\n  publication: ", "\n\tpublication: ", "a tab is used for indentation"),
     ("mechanisms", "\n  quote: ", "\n  quote: ", "\n  quote: As reported, ", "not found in the text of"),
-    ("mechanisms", "\ninvolves:\n- CIRO:0", "\ninvolves:\n- CIRO:0", "\ninvolves:\n- CIRO:9", "no Target has the id"),
     ("mechanisms", "\nbroader_mechanisms:\n- CIRO:0", "\nbroader_mechanisms:\n- CIRO:0",
      "\nbroader_mechanisms:\n- CIRO:",
      "is not a CIRO identifier"),
 ])
 def test_a_curators_typo_gives_one_line(tmp_path, kind, contains, old, new, says):
-    """One mistake in the real KB: one line, saying where and what."""
+    """One mistake in the real KB: one line, saying where and what; a broken link also leaves the evidence that
+    supported the old link unsupported, said at each such evidence item (as when the link names another record,
+    see the next test)."""
     layout = copy_project(tmp_path)
     source = _curated_file(kind, contains)
     path = layout.instances / kind / source.name
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
     report, _kb = validate(None, layout)
-    assert len(report.problems) == 1, [p.format() for p in report.problems]
-    line = report.problems[0].format()
+    lines = [p.format() for p in report.problems]
+    dependent = [p for p in report.problems if p.field == "about_object" and " states no " in p.message]
+    assert len(report.problems) - len(dependent) == 1, lines
+    line = next(p for p in report.problems if p not in dependent).format()
     assert line.startswith(f"instances/{kind}/{source.name}:") and says in line
+    if "broader_mechanisms" not in old:
+        assert not dependent, lines
+
+
+def _first_link_claimed_by_evidence(kind: str = "mechanisms", relation: str = "involves"):
+    """A curated file, its record's first `relation` link that an evidence item supports, and that line."""
+    import yaml
+
+    for path in sorted((REPO / "instances" / kind).glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        record = yaml.safe_load(text)
+        links = record.get(relation) if isinstance(record, dict) else None
+        if not isinstance(links, list) or len(set(links)) != len(links):
+            continue
+        for item, link in enumerate(links):
+            claims = [e["id"] for e in record.get("has_evidence") or []
+                      if e.get("about_relation") == relation and e.get("about_object") == link]
+            if claims and text.count(f"- {link}\n") == 1:
+                return path, record, item, link, claims
+    pytest.skip(f"no curated {kind} record whose {relation} link an evidence item supports")
+
+
+@pytest.mark.skipif(_curated_records() == 0, reason="instances/ holds no curated records yet")
+def test_a_changed_link_is_reported_at_its_item_and_in_the_same_way_whatever_it_now_names(tmp_path):
+    """Issue 18: the dependent error ('states no involves link') appeared when a link was changed to an id that
+    exists, not when it was changed to one that does not; and a dangling link was reported at the key's line.
+    Now: the list item's line, and the same evidence lines for a missing id as for an existing one."""
+    source, record, item, link, claims = _first_link_claimed_by_evidence()
+    text = source.read_text(encoding="utf-8")
+    item_line = text[:text.index(f"- {link}\n")].count("\n") + 1
+    others = [t for t in _curated_ids("targets") if t not in record["involves"]]
+    results = {}
+    for new in ("CIRO:9999999", others[0]):
+        layout = copy_project(tmp_path / new.replace(":", "_"))
+        path = layout.instances / "mechanisms" / source.name
+        path.write_text(text.replace(f"- {link}\n", f"- {new}\n", 1), encoding="utf-8")
+        report, _kb = validate(None, layout)
+        results[new] = [p.format() for p in report.problems]
+    shown = f"instances/mechanisms/{source.name}"
+    dangling, changed = results["CIRO:9999999"], results[others[0]]
+    assert dangling[0] == f"{shown}:{item_line}: {record['id']}: involves: no Target has the id 'CIRO:9999999'"
+    dependent = changed  # the only problems when the link names another target: one per evidence item claiming it
+    assert len(dependent) == len(claims) and all(
+        f"about_object: {record['id']} states no involves link to '{link}' for this evidence to support" in line
+        for line in dependent), changed
+    assert dangling[1:] == [line.replace(others[0], "CIRO:9999999") for line in dependent]
+
+
+def _curated_ids(kind: str) -> list[str]:
+    import yaml
+
+    return sorted(yaml.safe_load(p.read_text(encoding="utf-8"))["id"]
+                  for p in (REPO / "instances" / kind).glob("*.yaml"))
 
 
 @pytest.mark.skipif(_curated_records() == 0, reason="instances/ holds no curated records yet")

@@ -82,7 +82,9 @@ class _Collector:
         self._stages: dict[tuple[str, str], set[str]] = {}  # (record, field) -> stages with an error there
         self._messages: set[tuple[str, str, str]] = set()
 
-    def add(self, record: Record | str, slot: str, message: str, stage: str, severity: str = "error") -> None:
+    def add(self, record: Record | str, slot: str, message: str, stage: str, severity: str = "error",
+            item: int | None = None) -> None:
+        """Report at the field's key, or with `item` (a list field's item, from 0) at that item's line."""
         name = record.name if isinstance(record, Record) else record
         if severity == "error":
             if min((_LAYER[s] for s in self._stages.get((name, slot), ())), default=99) < _LAYER[stage]:
@@ -91,7 +93,7 @@ class _Collector:
         if (name, slot, message) in self._messages:
             return
         self._messages.add((name, slot, message))
-        where = record.where(slot) if isinstance(record, Record) else self.kb.where(name, slot)
+        where = record.where(slot, item) if isinstance(record, Record) else self.kb.where(name, slot)
         self.problems.append(Problem(where.file, where.line, name, slot, message, stage, severity))
 
     def cover(self, name: str, slot: str, stage: str) -> None:
@@ -156,11 +158,11 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
                 found.setdefault((target.name, slot, path[1] if len(path) > 1 else None), (target, message))
         # A misspelt field is one mistake: 'lable' is unknown *because* 'label' is missing; say it once.
         meant = {(key[0], m) for key, (_t, message) in found.items() for m in _MEANT.findall(message)}
-        for (name, slot, _item), (target, message) in found.items():
+        for (name, slot, item), (target, message) in found.items():
             if message.startswith("missing required field") and (name, slot) in meant:
                 out.cover(name, slot, "schema")
             else:
-                out.add(target, slot, message, "schema")
+                out.add(target, slot, message, "schema", item=item if isinstance(item, int) else None)
     for record in kb.records:  # required text that is there but blank
         slots = index.slots[index.class_of(record.kind)]
         for slot, value in record.data.items():
@@ -288,10 +290,12 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> _Ids:
         class_name = index.class_of(record.kind)
         for slot, info in index.slots[class_name].items():
             if slot != "id" and (info.reference or info.range == "uriorcurie") and not out.failed(record.name, slot):
-                for value in _values(record.data.get(slot)):
-                    _check_reference(kb, index, out, ids, by_label, record, info, value)
+                values = record.data.get(slot)
+                for n, value in enumerate(_values(values)):
+                    _check_reference(kb, index, out, ids, by_label, record, info, value,
+                                     n if isinstance(values, list) else None)
         if class_name == "Evidence" and record.parent is not None:
-            _check_claim(record, index, out)
+            _check_claim(record, index, out, ids, kb.unread_ids)
     _check_cycles(ids, index, out)
     return ids
 
@@ -305,7 +309,9 @@ def _allowed_prefixes(record: Record, index: SchemaIndex, info: SlotInfo) -> tup
     return info.allowed_prefixes
 
 
-def _check_reference(kb, index, out, ids: _Ids, by_label, record: Record, info: SlotInfo, value) -> None:
+def _check_reference(kb, index, out, ids: _Ids, by_label, record: Record, info: SlotInfo, value,
+                     item: int | None) -> None:
+    """One referenced value (item `item` of a list field, or the field's only value when None)."""
     if isinstance(value, str) and (value in ids.malformed or value in kb.unread_ids):
         out.cover(record.name, info.name, "identifier")  # reported where that id is declared
         return
@@ -315,33 +321,46 @@ def _check_reference(kb, index, out, ids: _Ids, by_label, record: Record, info: 
         label_of = by_label.get(" ".join(str(value).casefold().split()))
         if label_of:
             problem = f"'{_short(value)}' is a label, not an identifier (did you mean {label_of}?)"
-        out.add(record, info.name, problem, "identifier")
+        out.add(record, info.name, problem, "identifier", item=item)
         return
     allowed = _allowed_prefixes(record, index, info)
     if allowed and value.split(":", 1)[0] not in allowed:
         what = f"a {record.data.get('target_kind')} target" if info.name == "xrefs" and record.kind == "targets" \
             else (_a(index.class_of(record.kind)) if info.name == "xrefs" else info.name)
         out.add(record, info.name, f"'{value}' is the wrong kind of identifier for {what} "
-                f"(expected {' or '.join(allowed)})", "identifier")
+                f"(expected {' or '.join(allowed)})", "identifier", item=item)
         return
     if info.range == "uriorcurie" and info.name != "about_object":
         return  # an external term's parent: a well-formed identifier is all that is asked
     target = ids.first.get(value)
     if target is None:
+        if _claimed_elsewhere(record, info):
+            return  # an evidence item's about_object: _check_claim says what is wrong with it, in one line
         if info.range == "ExternalTerm":
             message = f"'{value}' is not in instances/external_terms/ (add it there, with its checked label)"
         else:
             message = f"no {'record' if info.range == 'uriorcurie' else info.range} has the id '{value}'"
-        out.add(record, info.name, message, "reference")
+        out.add(record, info.name, message, "reference", item=item)
         return
     target_class = index.class_of(target.kind)
     if info.reference and not index.is_a(target_class, info.range):
         out.add(record, info.name, f"'{value}' is {_a(target_class)}, but {info.name} takes {_a(info.range)}",
-                "reference")
+                "reference", item=item)
 
 
-def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector) -> None:
-    """An evidence item's link (about_relation, about_object) must be a link its record states."""
+def _claimed_elsewhere(record: Record, info: SlotInfo) -> bool:
+    """Whether an unresolved `about_object` is left to _check_claim: an evidence item's claim with a relation."""
+    return info.name == "about_object" and record.parent is not None and \
+        record.data.get("about_relation") is not None
+
+
+def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector, ids: _Ids, unread: set[str]) -> None:
+    """An evidence item's link (about_relation, about_object) must be a link its record states.
+
+    The check compares what is written, so it gives the same answer whatever else is wrong: whether
+    about_object names a record that exists or not, and whether the record's own links resolve or not (a
+    dangling one is reported at its list item). An about_object that is not stated and names no record is one
+    line, saying both."""
     relation, obj = evidence.data.get("about_relation"), evidence.data.get("about_object")
     if relation is None and obj is None:
         return
@@ -350,19 +369,25 @@ def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector) -> None:
         out.add(evidence, given, f"{given} needs {missing} as well", "reference")
         return
     if out.failed(evidence.name, "about_relation") or out.failed(evidence.name, "about_object"):
-        return
+        return  # malformed (schema or identifier layer): said already
     parent = evidence.parent
     parent_class = index.class_of(parent.kind)
     if relation not in index.slots[parent_class]:
         out.add(evidence, "about_relation", f"{_a(parent_class)} has no '{_short(relation)}' links", "reference")
         return
     slots = index.sub_slots.get(relation, {relation})
-    if any(out.failed(parent.name, slot) for slot in slots):
-        return  # the record's links are wrong already; that is the one mistake to fix
-    stated = {v for slot in slots for v in _values(parent.data.get(slot)) if isinstance(v, str)}
+    if any(out.failed(parent.name, slot, ("yaml", "schema")) for slot in slots):
+        return  # the record's links are not a list of identifiers (yaml or schema layer): nothing to compare with
+    stated = list(dict.fromkeys(v for slot in sorted(slots) for v in _values(parent.data.get(slot))
+                                if isinstance(v, str)))  # as written, each once
+    exists = obj in ids.first or obj in ids.malformed or obj in unread  # the last two: reported where declared
     if obj not in stated:
+        links = f"its {relation} links: {', '.join(stated)}" if stated else f"it has no {relation} links"
+        missing = "; no record has that id either" if not exists else ""
         out.add(evidence, "about_object", f"{parent.name} states no {relation} link to '{_short(obj)}' for this "
-                "evidence to support", "reference")
+                f"evidence to support ({links}){missing}", "reference")
+    elif not exists:
+        out.add(evidence, "about_object", f"no record has the id '{obj}'", "reference")
 
 
 def _check_cycles(ids: _Ids, index: SchemaIndex, out: _Collector) -> None:

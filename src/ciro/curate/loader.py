@@ -55,6 +55,7 @@ class Record:
     lines: dict[str, int]  # field -> line of its key
     parent: Record | None = None
     index: int = 0  # position in the parent's has_evidence list
+    item_lines: dict[str, tuple[int, ...]] = field(default_factory=dict)  # list field -> line of each item
 
     @property
     def id(self) -> str | None:
@@ -62,8 +63,11 @@ class Record:
         value = self.data.get("id")
         return value if isinstance(value, str) and value.strip() else None
 
-    def where(self, field_name: str = "") -> Location:
-        """The line of a field's key, else of the record."""
+    def where(self, field_name: str = "", item: int | None = None) -> Location:
+        """The line of a list field's item `item` (from 0), else of the field's key, else of the record."""
+        items = self.item_lines.get(field_name, ())
+        if item is not None and 0 <= item < len(items):
+            return Location(self.file, items[item])
         return Location(self.file, self.lines.get(field_name, self.line))
 
 
@@ -297,6 +301,15 @@ def _field_lines(node: yaml.MappingNode) -> dict[str, int]:
     return lines
 
 
+def _item_lines(node: yaml.MappingNode) -> dict[str, tuple[int, ...]]:
+    """The line of each item of every list field: a problem with one item is reported where that item is."""
+    lines: dict[str, tuple[int, ...]] = {}
+    for key, value in node.value:
+        if isinstance(value, yaml.SequenceNode):
+            lines.setdefault(str(key.value), tuple(item.start_mark.line + 1 for item in value.value))
+    return lines
+
+
 def _add_file(kb: LoadedKB, kind: str, shown: str, data, node: yaml.Node) -> None:
     """Turn one file's data into records (and their evidence items), or problems."""
     if isinstance(data, list) and not data:
@@ -315,7 +328,7 @@ def _add_file(kb: LoadedKB, kind: str, shown: str, data, node: yaml.Node) -> Non
                 f"'id' must be a CURIE such as CIRO:0000123, found {describe(rid)}"
             kb.problems.append(Problem(shown, lines.get("id", line), "", "id", what, "schema"))
             continue
-        record = Record(kind, item, rid, shown, line, lines)
+        record = Record(kind, item, rid, shown, line, lines, item_lines=_item_lines(item_node))
         kb.records.append(record)
         kb.data[kind].append(item)
         evidence, evidence_node = item.get("has_evidence"), _value_node(item_node, "has_evidence")
@@ -326,7 +339,7 @@ def _add_file(kb: LoadedKB, kind: str, shown: str, data, node: yaml.Node) -> Non
                 ev_id = ev.get("id")
                 name = ev_id if isinstance(ev_id, str) and ev_id.strip() else f"{record.name}/has_evidence[{n}]"
                 kb.records.append(Record("evidence", ev, name, shown, ev_node.start_mark.line + 1,
-                                         _field_lines(ev_node), record, n))
+                                         _field_lines(ev_node), record, n, _item_lines(ev_node)))
 
 
 def _value_node(mapping: yaml.MappingNode, name: str):
