@@ -86,3 +86,27 @@ def test_cli_generate(tmp_path):
 def test_cli_run_help():
     result = CliRunner().invoke(main, ["bench", "run", "--help"])
     assert result.exit_code == 0 and "--sizes" in result.output
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_synthetic_terms_are_distinct(tmp_path, monkeypatch, seed):
+    """One id, one label: a parent id is never another term's (or parent's) id. Local ids are drawn from a
+    narrow range here, so that a generator drawing parents blindly would collide at once."""
+    import importlib
+
+    gen = importlib.import_module("ciro.bench.generate")
+
+    narrow = {prefix: (lambda r, p=prefix: str(r.randint(1, 400)) if p not in ("CL", "GO", "SO") else
+                       f"{r.randint(1, 400):07d}") for prefix in gen._LOCAL if prefix in ("HGNC", "CHEBI", "CL", "GO")}
+    monkeypatch.setattr(gen, "_LOCAL", {**gen._LOCAL, **narrow})
+    generate(1500, tmp_path / "kb", seed=seed)
+    import yaml
+
+    labels: dict[str, set[str]] = {}
+    for path in sorted((tmp_path / "kb" / "instances" / "external_terms").glob("*.yaml")):
+        for term in yaml.safe_load(path.read_text(encoding="utf-8")):
+            labels.setdefault(term["id"], set()).add(term["label"])
+            if "parent" in term:
+                labels.setdefault(term["parent"], set()).add(term["parent_label"])
+    assert labels and all(len(names) == 1 for names in labels.values())
+    assert sum(1 for c in labels if c.startswith("CHEBI:")) > 10

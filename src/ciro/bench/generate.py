@@ -177,15 +177,21 @@ class _Builder:
             self.records["publications"].append(pub)
             self.paths[id(pub)] = f"instances/publications/{slug}.yaml"
 
-    def term(self, prefix: str) -> str:
+    def _fresh(self, prefix: str) -> str:
+        """An identifier of `prefix` not used yet, as a term or as a parent (one id, one label)."""
         while True:
             curie = f"{prefix}:{_LOCAL[prefix](self.rng)}"
             if curie not in self.used_terms:
-                break
-        self.used_terms.add(curie)
+                self.used_terms.add(curie)
+                return curie
+
+    def term(self, prefix: str) -> str:
+        curie = self._fresh(prefix)
         record = {"id": curie, "label": f"synthetic {prefix} term {len(self.terms)}"}
         if self.rng.random() < 0.4:
-            record["parent"] = f"{prefix}:{_LOCAL[prefix](self.rng)}"
+            # A parent of its own: an id drawn at random could be another term's (or parent's) id with
+            # another label, which QC refuses (multiple_labels).
+            record["parent"] = self._fresh(prefix)
             record["parent_label"] = f"synthetic parent of {len(self.terms)}"
         record["verified_by"] = f"synthetic: ciro bench generate (seed {self.seed}); not a real identifier"
         self.terms.append(record)
