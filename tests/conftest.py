@@ -62,6 +62,55 @@ def copy_project(tmp_path: Path) -> Layout:
     return Layout(root)
 
 
+def git(root: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-c", "user.name=CIRO test", "-c", "user.email=test@example.org", *args],
+                          cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+# The change between the two releases of `two_releases`: one mechanism relabelled and redefined, one of its
+# links removed together with the evidence item for it.
+IFNG_FILE = "instances/mechanisms/abnormal-ifn-gamma-signal-pathway.yaml"
+IFNG_EDITS = (
+    ("label: abnormal IFN-γ signal pathway\n", "label: abnormal IFN-γ signalling\n"),
+    ("definition: Abnormal interferon-γ signalling in the tumour cell,",
+     "definition: Abnormal IFN-γ signalling in the tumour cell,"),
+    ("- CIRO:0000140\n- CIRO:0000142\n", "- CIRO:0000140\n"),
+)
+
+
+@pytest.fixture(scope="session")
+def two_releases(tmp_path_factory):
+    """A git checkout of the project inputs with releases 0.1.0 and 0.2.0 cut (`ciro release`), the second
+    after IFNG_EDITS and the removal of the evidence item CIRO:0000287; returns (layout, bytes of every file of
+    0.1.0 right after it was cut)."""
+    import re
+
+    from ciro.release.cut import cut_release
+
+    layout = copy_project(tmp_path_factory.mktemp("cut"))
+    git(layout.root, "init", "-q")
+    git(layout.root, "add", "-A")
+    git(layout.root, "commit", "-qm", "inputs")
+    cut_release(layout, "0.1.0", "2026-12-01", progress=lambda _line: None)
+    first = {p.relative_to(layout.releases / "0.1.0"): p.read_bytes()
+             for p in sorted((layout.releases / "0.1.0").rglob("*")) if p.is_file()}
+    path = layout.root / IFNG_FILE
+    text = path.read_text(encoding="utf-8")
+    for old, new in IFNG_EDITS:
+        assert old in text
+        text = text.replace(old, new)
+    text, removed = re.subn(r"- id: CIRO:0000287\n(?:  .*\n|    .*\n)*", "", text)
+    assert removed == 1
+    path.write_text(text, encoding="utf-8")
+    layout.schema.write_text(layout.schema.read_text(encoding="utf-8").replace("version: 0.1.0", "version: 0.2.0", 1),
+                             encoding="utf-8")
+    git(layout.root, "commit", "-qam", "relabel, redefine, drop a link")
+    cut_release(layout, "0.2.0", "2026-12-02", progress=lambda _line: None)
+    return layout, first
+
+
 def pytest_terminal_summary(terminalreporter):
     """The W3C SHACL suite's pass counts per engine, when its tests ran (tests/test_w3c_shacl.py)."""
     import sys

@@ -253,6 +253,33 @@ def serve(root: str | None, ontology: str | None, host: str, port: int, time_lim
 
 @main.command()
 @root_option
+@click.option("--date", "release_date", default=None, metavar="YYYY-MM-DD",
+              help="Release date for the headers (default: today, UTC); the same date gives the same files.")
+@click.option("--allow-dirty", is_flag=True, help="Cut even if schema/ or instances/ have uncommitted changes.")
+@engine_option
+@click.argument("version")
+def release(root: str | None, release_date: str | None, allow_dirty: bool, engine: str, version: str) -> None:
+    """Cut release VERSION into releases/VERSION/ from a clean, valid tree, then rebuild ontology/.
+
+    VERSION must be a semantic version newer than the last release and equal to the schema's version.
+    Earlier releases are never touched; ontology/catalog-v001.xml maps every version IRI to its folder."""
+    from .release.cut import ReleaseRefused, cut_release
+
+    try:
+        cut_release(_layout(root), version, release_date, allow_dirty=allow_dirty, engine=engine,
+                    progress=lambda line: click.echo(line, err=True))
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        click.echo(f"release refused: {len(exc.problems)} validation error(s); nothing written", err=True)
+        sys.exit(1)
+    except CiroError as exc:
+        click.echo(f"{'release refused' if isinstance(exc, ReleaseRefused) else 'error'}: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@root_option
 @click.option("--label", required=True, help="What the new id is for (recorded in the ledger).")
 @click.option("--kind", default="record", show_default=True, help="Kind of record (mechanism, target...).")
 @click.option("-n", "count", default=1, show_default=True, help="How many ids to mint.")

@@ -52,6 +52,11 @@ class Layout:
         return self.root / "ontology"
 
     @property
+    def releases(self) -> Path:
+        """Every release cut by `ciro release`, one folder per version (releases/<version>/)."""
+        return self.root / "releases"
+
+    @property
     def queries(self) -> Path:
         return self.root / "queries"
 

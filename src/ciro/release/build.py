@@ -90,12 +90,16 @@ def _sorted_jsonld(value, in_list: bool = False):
     return value
 
 
-def catalog_entries(version: str) -> dict[str, str]:
-    """Every IRI an importer may use for a CIRO ontology (ontology IRI and version IRI) -> its file."""
+def catalog_entries(version: str, kept: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every IRI an importer may use for a CIRO ontology (ontology IRI and version IRI) -> its file; with
+    `kept` (the versions under releases/), each of their version IRIs -> its own folder, ../releases/<v>/,
+    as the repository lays them out beside ontology/."""
     entries = {}
     for iri, name in ONTOLOGY_FILES.items():
         entries[str(iri)] = name
         entries[str(version_iri(iri, version))] = name
+        for other in kept:
+            entries[str(version_iri(iri, other))] = f"../releases/{other}/{name}"
     return entries
 
 
@@ -166,12 +170,15 @@ def source_digest(layout: Layout) -> str:
 
 
 def build_release(layout: Layout, out_dir: Path | None = None, progress: Callable[[str], None] = print,
-                  engine: str = "fast") -> Path:
+                  engine: str = "fast", release_date: str | None = None) -> Path:
     """Build the release into `out_dir` (default ontology/); returns that folder. `engine` runs the SHACL layer
-    of the validation ("fast" or "pyshacl")."""
+    of the validation ("fast" or "pyshacl"). `release_date` (YYYY-MM-DD) builds a cut release (`ciro release`):
+    dated headers, the import by version IRI, a catalog of its own files only; without it, the catalog also
+    maps the version IRIs of every release kept under releases/ to its folder."""
     from ..curate.schemaindex import generate_json_schema
     from ..shacl import RULES_FILE, engine_label, generate_shacl
     from ..validate import validate
+    from .versions import kept_releases
 
     out_dir = out_dir or layout.ontology
     steps = 7
@@ -190,7 +197,7 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
             f"SHACL by {engine_label(engine)}", t0)
 
     t0 = time.perf_counter()
-    graphs = build_graphs(kb.data, layout.schema)
+    graphs = build_graphs(kb.data, layout.schema, release_date)
     qc = release_qc(graphs, layout.schema)
     step(2, f"built OWL graphs ({len(graphs.main)} triples, {len(graphs.external)} in the import module); "
             f"QC: {qc.summary()}", t0)
@@ -214,7 +221,8 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
 
         t0 = time.perf_counter()
         version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))
-        write_catalog(tmp / "catalog-v001.xml", catalog_entries(version))
+        kept = () if release_date else tuple(str(r.version) for r in kept_releases(layout.releases))
+        write_catalog(tmp / "catalog-v001.xml", catalog_entries(version, kept))
         (tmp / "reports").mkdir()
         (tmp / QC_REPORT).write_text(qc.to_tsv(), encoding="utf-8")
         step(4, f"wrote catalog-v001.xml and {QC_REPORT}", t0)
@@ -230,7 +238,7 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         step(6, "wrote ciro.schema.json", t0)
 
         t0 = time.perf_counter()
-        _write_manifest(tmp, layout, version)
+        _write_manifest(tmp, layout, version, release_date)
         step(7, "wrote release-manifest.json", t0)
 
         _swap(tmp, out_dir)
@@ -244,7 +252,7 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     return out_dir
 
 
-def _write_manifest(tmp: Path, layout: Layout, version: str) -> None:
+def _write_manifest(tmp: Path, layout: Layout, version: str, release_date: str | None) -> None:
     files = []
     for name in RELEASE_FILES[:-1]:
         data = (tmp / name).read_bytes()
@@ -253,6 +261,7 @@ def _write_manifest(tmp: Path, layout: Layout, version: str) -> None:
         "ontology_iri": str(ONTOLOGY_IRI),
         "version_iri": str(version_iri(ONTOLOGY_IRI, version)),
         "version": version,
+        **({"release_date": release_date} if release_date else {}),
         # Not a commit id: the release is committed together with its sources, so the commit that holds it
         # does not exist yet when it is built, and a build must not depend on git. The digest of every input
         # identifies the source state instead; `ciro.release.source_digest` recomputes it on any checkout.

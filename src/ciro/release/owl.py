@@ -31,7 +31,9 @@ from .vocab import (
     LICENSE,
     ONTOLOGY_IRI,
     PUBLICATION_RESOLVERS,
+    TITLE,
     VOCAB,
+    citation,
     publication_iri,
     version_iri,
 )
@@ -72,7 +74,11 @@ class OntologyGraphs:
     data: Graph  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
 
 
-def _header(graph: Graph, iri: URIRef, model: OwlModel, title: str, publications) -> None:
+_HEADER_PROPERTIES = (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source,
+                      DCTERMS.bibliographicCitation, DCTERMS.date)
+
+
+def _header(graph: Graph, iri: URIRef, model: OwlModel, title: str, publications, release_date: str | None) -> None:
     graph.add((iri, RDF.type, OWL.Ontology))
     graph.add((iri, OWL.versionIRI, version_iri(iri, model.version)))
     graph.add((iri, OWL.versionInfo, Literal(model.version)))
@@ -80,11 +86,15 @@ def _header(graph: Graph, iri: URIRef, model: OwlModel, title: str, publications
     graph.add((iri, DCTERMS.description, Literal(model.description)))
     graph.add((iri, DCTERMS.license, LICENSE))
     graph.add((iri, DCTERMS.creator, Literal(CREATOR)))
+    graph.add((iri, DCTERMS.bibliographicCitation, Literal(citation(model.version, release_date))))
+    if release_date:  # only a cut release has a date (`ciro release`); a build of the tree has none.
+        # A plain string, as dcterms:created on the terms: xsd:date is outside OWL 2's datatype map.
+        graph.add((iri, DCTERMS.date, Literal(release_date)))
     for pub in publications:
         source = publication_iri(pub)
         if source is not None:
             graph.add((iri, DCTERMS.source, source))
-    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source):
+    for prop in _HEADER_PROPERTIES:
         graph.add((prop, RDF.type, OWL.AnnotationProperty))
 
 
@@ -104,7 +114,7 @@ def _declare_references(own: Graph, external: Graph) -> None:
                 own.add((iri, RDF.type, kind))
 
 
-def _external(data: dict[str, list[dict]], model: OwlModel) -> Graph:
+def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None) -> Graph:
     """MIREOT-style module: each external term with its label and the one parent CIRO needs."""
     graph = Graph()
     graph.add((IMPORT_IRI, RDF.type, OWL.Ontology))
@@ -116,7 +126,11 @@ def _external(data: dict[str, list[dict]], model: OwlModel) -> Graph:
         "upper-level classes), each with its IRI, its label and the one parent CIRO needs, as confirmed by the source "
         "named in dcterms:source (MIREOT). Replace it with the full ontologies by importing ciro-base.owl instead.")))
     graph.add((IMPORT_IRI, DCTERMS.license, LICENSE))
-    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.source):
+    graph.add((IMPORT_IRI, DCTERMS.bibliographicCitation, Literal(citation(model.version, release_date))))
+    if release_date:
+        graph.add((IMPORT_IRI, DCTERMS.date, Literal(release_date)))
+    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.source, DCTERMS.bibliographicCitation,
+                 DCTERMS.date):
         graph.add((prop, RDF.type, OWL.AnnotationProperty))
     for term in data.get("external_terms", []):
         iri = model.expand(term["id"])
@@ -157,8 +171,10 @@ def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Graph:
     return graph
 
 
-def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGraphs:
-    """All release graphs for a validated KB."""
+def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: str | None = None) -> OntologyGraphs:
+    """All release graphs for a validated KB. `release_date` (YYYY-MM-DD) marks a cut release (`ciro release`):
+    the headers get it as dcterms:date, and ciro.owl imports the module by its version IRI, so that a pinned
+    release never pulls in a later module."""
     model = model_for(schema_path)
     publications = sorted(data.get("publications", []), key=lambda p: str(p.get("id")))
     records = {k: v for k, v in data.items() if k != "external_terms"}
@@ -166,7 +182,7 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGrap
     add_tbox(own, model)
     add_terms(own, model, records)
     add_evidence_individuals(own, model, records)
-    external = _external(data, model)
+    external = _external(data, model, release_date)
     _declare_references(own, external)
 
     def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Graph:
@@ -174,9 +190,9 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGrap
         _bind(graph, model)
         for triple in own:
             graph.add(triple)
-        _header(graph, iri, model, title, publications)
+        _header(graph, iri, model, title, publications, release_date)
         if imports:
-            graph.add((iri, OWL.imports, IMPORT_IRI))
+            graph.add((iri, OWL.imports, version_iri(IMPORT_IRI, model.version) if release_date else IMPORT_IRI))
         if merged:
             for s, p, o in external:
                 if s != IMPORT_IRI:
@@ -185,7 +201,7 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGrap
 
     _bind(external, model)
     return OntologyGraphs(
-        main=variant(ONTOLOGY_IRI, "CIRO: Cancer Immunotherapy Resistance Ontology", True, False),
+        main=variant(ONTOLOGY_IRI, TITLE, True, False),
         base=variant(BASE_IRI, "CIRO base: CIRO's own axioms", False, False),
         full=variant(FULL_IRI, "CIRO full: CIRO with its external terms merged", False, True),
         external=external,

@@ -7,7 +7,7 @@ from rdflib import Namespace, URIRef
 __all__ = [
     "BASE", "CIRO", "VOCAB", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI", "DCTERMS", "IAO", "SKOS",
     "OBOINOWL", "DEFINITION", "DEFINITION_SOURCE", "TERM_REPLACED_BY", "OBSOLESCENCE_REASON", "LICENSE", "CREATOR",
-    "PUBLICATION_RESOLVERS", "version_iri", "publication_iri", "publication_xref",
+    "TITLE", "PUBLICATION_RESOLVERS", "version_iri", "publication_iri", "publication_xref", "citation",
 ]
 
 BASE = "https://w3id.org/ciro/"
@@ -27,6 +27,7 @@ TERM_REPLACED_BY = IAO["0100001"]
 OBSOLESCENCE_REASON = IAO["0000231"]
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 CREATOR = "CIRO curation team"
+TITLE = "CIRO: Cancer Immunotherapy Resistance Ontology"
 
 # Where a publication resolves (DOI, else PubMed Central, else PubMed), and its OBO-style xref prefix.
 PUBLICATION_RESOLVERS = (
@@ -39,6 +40,12 @@ PUBLICATION_RESOLVERS = (
 def version_iri(iri: URIRef, version: str) -> URIRef:
     """The version IRI of one release product: releases/<version>/<path of the ontology IRI>."""
     return URIRef(f"{BASE}releases/{version}/{str(iri).removeprefix(BASE)}")
+
+
+def citation(version: str, release_date: str | None = None) -> str:
+    """How to cite one version (dcterms:bibliographicCitation; CITATION.cff says the same)."""
+    year = f" ({release_date[:4]})" if release_date else ""
+    return f"{CREATOR}{year}. {TITLE}, version {version}. {version_iri(ONTOLOGY_IRI, version)}"
 
 
 def publication_iri(pub: dict) -> URIRef | None:

@@ -1,0 +1,70 @@
+"""The kept releases: releases/<version>/ folders, and the semantic versions that order them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["SemVer", "KeptRelease", "kept_releases", "last_release", "MANIFEST"]
+
+MANIFEST = "release-manifest.json"
+# Semantic Versioning 2.0.0, section 9-10: MAJOR.MINOR.PATCH, an optional pre-release; build metadata is not
+# allowed here (it would not change precedence, so two folders could hold "the same" version).
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+                     r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$")
+
+
+@dataclass(frozen=True)
+class SemVer:
+    """A semantic version, ordered by SemVer precedence (1.0.0-alpha < 1.0.0-alpha.1 < 1.0.0-beta < 1.0.0)."""
+
+    text: str
+    core: tuple[int, int, int]
+    pre: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> SemVer:
+        match = _SEMVER.match(text)
+        if not match:
+            raise ValueError(f"'{text}' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 0.2.0 or 1.0.0-rc.1)")
+        major, minor, patch, pre = match.groups()
+        return cls(text, (int(major), int(minor), int(patch)), tuple(pre.split(".")) if pre else ())
+
+    def key(self) -> tuple:
+        # A version without a pre-release ranks above its pre-releases; numeric identifiers rank below
+        # alphanumeric ones and compare as numbers; a longer list of identifiers ranks above its prefix.
+        pre = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.pre)
+        return (self.core, not self.pre, pre)
+
+    def __lt__(self, other: SemVer) -> bool:
+        return self.key() < other.key()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class KeptRelease:
+    version: SemVer
+    path: Path
+
+
+def kept_releases(releases_dir: Path) -> list[KeptRelease]:
+    """The releases under `releases_dir`, oldest first: folders named by a semantic version with a manifest
+    (a half-copied or foreign folder is not a release)."""
+    found = []
+    if releases_dir.is_dir():
+        for path in releases_dir.iterdir():
+            try:
+                version = SemVer.parse(path.name)
+            except ValueError:
+                continue
+            if (path / MANIFEST).is_file():
+                found.append(KeptRelease(version, path))
+    return sorted(found, key=lambda r: r.version.key())
+
+
+def last_release(releases_dir: Path) -> KeptRelease | None:
+    releases = kept_releases(releases_dir)
+    return releases[-1] if releases else None
