@@ -20,6 +20,7 @@ from rdflib import OWL, Graph
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
 from ..layout import Layout
+from .jsonld import serialize_jsonld
 from .owl import (
     BASE,
     BASE_IRI,
@@ -34,7 +35,6 @@ from .owl import (
     version_iri,
 )
 from .qc import Namespaces, QCReport, run_qc
-from .jsonld import serialize_jsonld
 from .rdfxml import serialize_rdfxml
 from .triples import Triples
 
