@@ -37,6 +37,7 @@ from .owl import (
 from .qc import Namespaces, QCReport, run_qc
 from .rdfxml import serialize_rdfxml
 from .triples import Triples
+from .turtle import serialize_turtle
 
 __all__ = [
     "build_release", "RELEASE_FILES", "ONTOLOGY_FILES", "QC_REPORT", "write_catalog", "read_catalog",
@@ -77,13 +78,14 @@ def _serialize(graph: Graph | Triples, path: Path, fmt: str) -> None:
     if fmt == "xml":
         path.write_bytes(serialize_rdfxml(graph))
         return
-    if isinstance(graph, Triples):
-        graph = to_rdflib(graph)
+    if isinstance(graph, Triples) and fmt == "turtle":
+        path.write_bytes(serialize_turtle(graph))  # what rdflib's serializer writes (turtle.py)
+        return
     path.write_bytes(graph.serialize(format=fmt, encoding="utf-8"))
 
 
 def to_rdflib(triples: Triples) -> Graph:
-    """An rdflib graph of the same triples and prefixes (for rdflib's Turtle serializer)."""
+    """An rdflib graph of the same triples and prefixes (the reference the direct writers are tested against)."""
     graph = Graph()
     for prefix, namespace in triples.namespaces():
         graph.bind(prefix, namespace, override=True, replace=True)

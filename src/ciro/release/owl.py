@@ -70,7 +70,7 @@ class OntologyGraphs:
     base: Triples  # ciro-base.owl: own axioms only
     full: Triples  # ciro-full.owl: own axioms + external module merged
     external: Triples  # imports/ciro-external.owl
-    data: Graph  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
+    data: Triples  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
 
 
 def _header(graph: Triples, iri: URIRef, model: OwlModel, title: str, publications) -> None:
@@ -151,11 +151,11 @@ def _bind(graph: Graph | Triples, model: OwlModel) -> None:
     graph.bind("owl", OWL)
 
 
-def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Graph:
+def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Triples:
     """The records as the schema maps them to RDF (external terms included: the shapes check that xrefs point at
     them), plus each directed involves_* link as `involves` too: the schema makes every involves_* slot `is_a:
     involves`, so a mechanism that involves loss of PTEN involves PTEN, and SPARQL finds every target in one hop."""
-    graph = kb_to_graph(data, schema_path)
+    graph = kb_to_graph(data, schema_path, Triples())
     involves = VOCAB["involves"]
     for s, p, o in list(graph):
         if str(p).startswith(str(VOCAB["involves_"])):
