@@ -116,3 +116,25 @@ def test_build_prints_a_timed_line_per_step(tmp_path):
     steps = [line for line in lines if line.startswith("[")]
     assert len(steps) == 7
     assert all(line.rstrip().endswith(" s)") for line in steps)
+
+
+def test_direct_writers_give_rdflib_bytes(layout):
+    """jsonld.py, turtle.py and rdfxml.py write from the release's triple table; the bytes are those of rdflib's
+    JSON-LD serializer (sorted as the release always sorted it), of rdflib's Turtle serializer, and of the RDF/XML
+    writer run on an rdflib graph."""
+    from ciro.curate.loader import load_paths
+    from ciro.release.build import _sorted_jsonld, to_rdflib
+    from ciro.release.jsonld import serialize_jsonld
+    from ciro.release.owl import build_graphs
+    from ciro.release.rdfxml import serialize_rdfxml
+    from ciro.release.turtle import serialize_turtle
+
+    kb = load_paths([layout.instances], base=layout.root)
+    graphs = build_graphs(kb.data, layout.schema)
+    for triples in (graphs.main, graphs.external, graphs.data):
+        graph = to_rdflib(triples)
+        assert len(graph) == len(triples) > 100
+        assert serialize_turtle(triples) == graph.serialize(format="turtle", encoding="utf-8")
+        reference = _sorted_jsonld(json.loads(graph.serialize(format="json-ld", sort_keys=True, indent=1)))
+        assert serialize_jsonld(triples) == json.dumps(reference, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        assert serialize_rdfxml(triples) == serialize_rdfxml(graph)

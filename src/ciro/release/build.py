@@ -20,6 +20,7 @@ from rdflib import OWL, Graph
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
 from ..layout import Layout
+from .jsonld import serialize_jsonld
 from .owl import (
     BASE,
     BASE_IRI,
@@ -35,6 +36,8 @@ from .owl import (
 )
 from .qc import Namespaces, QCReport, run_qc
 from .rdfxml import serialize_rdfxml
+from .triples import Triples
+from .turtle import serialize_turtle
 
 __all__ = [
     "build_release", "RELEASE_FILES", "ONTOLOGY_FILES", "QC_REPORT", "write_catalog", "read_catalog",
@@ -65,19 +68,31 @@ ONTOLOGY_FILES = {
 }
 
 
-def _serialize(graph: Graph, path: Path, fmt: str) -> None:
+def _serialize(graph: Graph | Triples, path: Path, fmt: str) -> None:
     if fmt == "json-ld":
         # Every blank node of the release has a stable id (restrictions, lists, axioms are named by what they
-        # describe), so sorting the arrays is all it takes to make rdflib's JSON-LD reproducible. (Canonical
-        # relabelling, rdflib.compare, took minutes once each evidence item annotated an axiom.)
-        text = graph.serialize(format="json-ld", sort_keys=True, indent=1)
-        data = _sorted_jsonld(json.loads(text))
-        path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        # describe), so sorting the arrays is all it takes to make JSON-LD reproducible: jsonld.py writes what
+        # rdflib's serializer wrote, sorted (_sorted_jsonld below), directly.
+        path.write_text(serialize_jsonld(graph), encoding="utf-8")
         return
     if fmt == "xml":
         path.write_bytes(serialize_rdfxml(graph))
         return
+    if isinstance(graph, Triples) and fmt == "turtle":
+        path.write_bytes(serialize_turtle(graph))  # what rdflib's serializer writes (turtle.py)
+        return
     path.write_bytes(graph.serialize(format=fmt, encoding="utf-8"))
+
+
+def to_rdflib(triples: Triples) -> Graph:
+    """An rdflib graph of the same triples and prefixes (the reference the direct writers are tested against)."""
+    graph = Graph()
+    for prefix, namespace in triples.namespaces():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    add = graph.store.add
+    for triple in triples:
+        add(triple, graph)
+    return graph
 
 
 def _sorted_jsonld(value, in_list: bool = False):
@@ -145,10 +160,8 @@ def qc_namespaces(schema_path: Path) -> Namespaces:
 
 def release_qc(graphs, schema_path: Path) -> QCReport:
     """QC of what Protégé shows for ciro.owl: the ontology and its import module together."""
-    closure = Graph()
-    for graph in (graphs.main, graphs.external):
-        for triple in graph:
-            closure.add(triple)
+    closure = graphs.main.copy()
+    closure.update(graphs.external)
     return run_qc(closure, qc_namespaces(schema_path))
 
 

@@ -19,6 +19,7 @@ from .evidence import add_evidence_individuals
 from .model import OwlModel, model_for
 from .tbox import add_tbox
 from .terms import add_terms
+from .triples import Triples
 from .vocab import (
     BASE,
     BASE_IRI,
@@ -67,18 +68,18 @@ _EXTERNAL_KIND = {
 class OntologyGraphs:
     """The graphs of one release."""
 
-    main: Graph  # ciro.owl: own axioms + owl:imports of the external module
-    base: Graph  # ciro-base.owl: own axioms only
-    full: Graph  # ciro-full.owl: own axioms + external module merged
-    external: Graph  # imports/ciro-external.owl
-    data: Graph  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
+    main: Triples  # ciro.owl: own axioms + owl:imports of the external module
+    base: Triples  # ciro-base.owl: own axioms only
+    full: Triples  # ciro-full.owl: own axioms + external module merged
+    external: Triples  # imports/ciro-external.owl
+    data: Triples  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
 
 
 _HEADER_PROPERTIES = (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source,
                       DCTERMS.bibliographicCitation, DCTERMS.date)
 
 
-def _header(graph: Graph, iri: URIRef, model: OwlModel, title: str, publications, release_date: str | None) -> None:
+def _header(graph: Triples, iri: URIRef, model: OwlModel, title: str, publications, release_date: str | None) -> None:
     graph.add((iri, RDF.type, OWL.Ontology))
     graph.add((iri, OWL.versionIRI, version_iri(iri, model.version)))
     graph.add((iri, OWL.versionInfo, Literal(model.version)))
@@ -98,7 +99,7 @@ def _header(graph: Graph, iri: URIRef, model: OwlModel, title: str, publications
         graph.add((prop, RDF.type, OWL.AnnotationProperty))
 
 
-def _declare_references(own: Graph, external: Graph) -> None:
+def _declare_references(own: Triples, external: Triples) -> None:
     """Declare, in CIRO's own graph, every external entity that CIRO's axioms and annotations use.
 
     ciro-base.owl carries no import, and OWL 2 DL wants every entity declared: without this, the base
@@ -114,9 +115,9 @@ def _declare_references(own: Graph, external: Graph) -> None:
                 own.add((iri, RDF.type, kind))
 
 
-def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None) -> Graph:
+def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None) -> Triples:
     """MIREOT-style module: each external term with its label and the one parent CIRO needs."""
-    graph = Graph()
+    graph = Triples()
     graph.add((IMPORT_IRI, RDF.type, OWL.Ontology))
     graph.add((IMPORT_IRI, OWL.versionIRI, version_iri(IMPORT_IRI, model.version)))
     graph.add((IMPORT_IRI, OWL.versionInfo, Literal(model.version)))
@@ -152,17 +153,23 @@ def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | 
     return graph
 
 
-def _bind(graph: Graph, model: OwlModel) -> None:
+def _bind(graph: Graph | Triples, model: OwlModel) -> None:
+    if isinstance(graph, Triples):  # the prefixes an rdflib graph would have: rdflib's defaults, then these
+        bound = Graph()
+        _bind(bound, model)
+        for prefix, namespace in bound.namespaces():
+            graph.bind(prefix, namespace)
+        return
     for prefix, namespace in sorted(model.prefixes.items()):
         graph.bind(prefix, namespace, override=True, replace=True)
     graph.bind("owl", OWL)
 
 
-def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Graph:
+def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Triples:
     """The records as the schema maps them to RDF (external terms included: the shapes check that xrefs point at
     them), plus each directed involves_* link as `involves` too: the schema makes every involves_* slot `is_a:
     involves`, so a mechanism that involves loss of PTEN involves PTEN, and SPARQL finds every target in one hop."""
-    graph = kb_to_graph(data, schema_path)
+    graph = kb_to_graph(data, schema_path, Triples())
     involves = VOCAB["involves"]
     for s, p, o in list(graph):
         if str(p).startswith(str(VOCAB["involves_"])):
@@ -178,25 +185,22 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: s
     model = model_for(schema_path)
     publications = sorted(data.get("publications", []), key=lambda p: str(p.get("id")))
     records = {k: v for k, v in data.items() if k != "external_terms"}
-    own = Graph()
+    own = Triples()
     add_tbox(own, model)
     add_terms(own, model, records)
     add_evidence_individuals(own, model, records)
     external = _external(data, model, release_date)
     _declare_references(own, external)
 
-    def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Graph:
-        graph = Graph()
-        _bind(graph, model)
-        for triple in own:
-            graph.add(triple)
+    _bind(own, model)
+
+    def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Triples:
+        graph = own.copy()
         _header(graph, iri, model, title, publications, release_date)
         if imports:
             graph.add((iri, OWL.imports, version_iri(IMPORT_IRI, model.version) if release_date else IMPORT_IRI))
         if merged:
-            for s, p, o in external:
-                if s != IMPORT_IRI:
-                    graph.add((s, p, o))
+            graph.update(Triples(t for t in external if t[0] != IMPORT_IRI))
         return graph
 
     _bind(external, model)

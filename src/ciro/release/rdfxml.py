@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Literal, URIRef
 from rdflib.namespace import split_uri
+
+from .triples import Triples
 
 __all__ = ["serialize_rdfxml", "SECTIONS"]
 
@@ -48,15 +50,15 @@ def _sort_key(term):
             str(getattr(term, "language", "") or ""), str(getattr(term, "datatype", "") or ""))
 
 
-def _sections(graph: Graph) -> list[tuple[str, list]]:
+def _sections(spo: dict) -> list[tuple[str, list]]:
     """Subjects grouped by section (in SECTIONS order, blank nodes last), each group sorted."""
     groups: dict[str, list] = {title: [] for title, _ in SECTIONS}
     blank: list = []
-    for subject in set(graph.subjects()):
+    for subject, po in spo.items():
         if isinstance(subject, BNode):
             blank.append(subject)
             continue
-        types = set(graph.objects(subject, RDF.type))
+        types = po.get(RDF.type, ())
         title = next(t for t, kind in SECTIONS if kind is None or kind in types)
         groups[title].append(subject)
     result = [(title, sorted(groups[title], key=_sort_key)) for title, _ in SECTIONS]
@@ -64,12 +66,19 @@ def _sections(graph: Graph) -> list[tuple[str, list]]:
     return [(title, subjects) for title, subjects in result if subjects]
 
 
-def serialize_rdfxml(graph: Graph) -> bytes:
-    """RDF/XML for `graph`, identical bytes for identical graphs (given stable blank-node ids)."""
+def serialize_rdfxml(graph) -> bytes:
+    """RDF/XML for `graph` (an rdflib Graph or a Triples), identical bytes for identical graphs (given stable
+    blank-node ids). Works on a subject -> predicate -> objects table: one pass, no store look-ups."""
+    if isinstance(graph, Triples):
+        spo = graph.by_subject()
+    else:
+        spo = {}
+        for s, p, o in graph:
+            spo.setdefault(s, {}).setdefault(p, set()).add(o)
     bound = {str(ns): prefix for prefix, ns in graph.namespaces() if prefix}
     used: dict[str, str] = {str(RDF): "rdf"}
     predicates = {}
-    for p in sorted({p for _, p, _ in graph}, key=str):
+    for p in sorted({p for po in spo.values() for p in po}, key=str):
         ns, local = split_uri(p)
         if ns not in used:
             prefix = bound.get(ns) or _WELL_KNOWN.get(ns)
@@ -82,24 +91,27 @@ def serialize_rdfxml(graph: Graph) -> bytes:
     for ns, prefix in sorted(used.items(), key=lambda item: item[1]):
         lines.append(f"  xmlns:{prefix}={quoteattr(ns)}")
     lines[-1] += ">"
-    for title, subjects in _sections(graph):
-        lines.append(f"  <!-- {title} -->")
+    append = lines.append
+    for title, subjects in _sections(spo):
+        append(f"  <!-- {title} -->")
         for subject in subjects:
-            lines.append(f"  <rdf:Description {_node_attr(subject)}>")
-            for p, o in sorted(graph.predicate_objects(subject), key=lambda po: (str(po[0]), _sort_key(po[1]))):
+            append(f"  <rdf:Description {_node_attr(subject)}>")
+            po = spo[subject]
+            for p in sorted(po, key=str):
                 tag = predicates[p]
-                if isinstance(o, URIRef):
-                    lines.append(f"    <{tag} rdf:resource={quoteattr(str(o))}/>")
-                elif isinstance(o, BNode):
-                    lines.append(f"    <{tag} rdf:nodeID={quoteattr(str(o))}/>")
-                else:
-                    assert isinstance(o, Literal)
-                    attrs = ""
-                    if o.language:
-                        attrs = f" xml:lang={quoteattr(o.language)}"
-                    elif o.datatype is not None:
-                        attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
-                    lines.append(f"    <{tag}{attrs}>{escape(str(o))}</{tag}>")
-            lines.append("  </rdf:Description>")
-    lines.append("</rdf:RDF>")
+                for o in sorted(po[p], key=_sort_key):
+                    if isinstance(o, URIRef):
+                        append(f"    <{tag} rdf:resource={quoteattr(str(o))}/>")
+                    elif isinstance(o, BNode):
+                        append(f"    <{tag} rdf:nodeID={quoteattr(str(o))}/>")
+                    else:
+                        assert isinstance(o, Literal)
+                        attrs = ""
+                        if o.language:
+                            attrs = f" xml:lang={quoteattr(o.language)}"
+                        elif o.datatype is not None:
+                            attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
+                        append(f"    <{tag}{attrs}>{escape(str(o))}</{tag}>")
+            append("  </rdf:Description>")
+    append("</rdf:RDF>")
     return ("\n".join(lines) + "\n").encode("utf-8")

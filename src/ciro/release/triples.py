@@ -1,0 +1,158 @@
+"""A plain in-memory triple set with the few look-ups the release needs.
+
+The release writers and QC used to work on rdflib graphs; at 100,000 evidence items adding to, copying and
+querying rdflib's store took most of `ciro build` (docs/performance.md). This holds the same rdflib terms
+(URIRef, BNode, Literal) in a dict of dicts of sets, subject first, with a predicate index built on demand.
+It offers the part of rdflib's Graph API that `tbox`, `terms`, `evidence`, `owl` and `qc` use, so that they
+run on either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+__all__ = ["Triples"]
+
+
+class Triples:
+    """A set of (subject, predicate, object) of rdflib terms, with bound namespaces."""
+
+    def __init__(self, triples: Iterable[tuple] = ()):
+        self._spo: dict = {}  # subject -> predicate -> set of objects
+        self._pos: dict | None = None  # predicate -> object -> set of subjects (built when first asked)
+        self._len = 0
+        self._namespaces: dict[str, str] = {}
+        for triple in triples:
+            self.add(triple)
+
+    # --- building ------------------------------------------------------------------------------------------
+    def add(self, triple: tuple) -> None:
+        s, p, o = triple
+        objects = self._spo.setdefault(s, {}).setdefault(p, set())
+        if o not in objects:
+            objects.add(o)
+            self._len += 1
+            if self._pos is not None:
+                self._pos.setdefault(p, {}).setdefault(o, set()).add(s)
+
+    def update(self, other: Triples) -> None:
+        for s, po in other._spo.items():
+            mine = self._spo.setdefault(s, {})
+            for p, objects in po.items():
+                have = mine.setdefault(p, set())
+                before = len(have)
+                have |= objects
+                self._len += len(have) - before
+        self._pos = None
+
+    def copy(self) -> Triples:
+        new = Triples()
+        new.update(self)
+        new._namespaces = dict(self._namespaces)
+        return new
+
+    def bind(self, prefix: str, namespace, override: bool = True, replace: bool = True) -> None:
+        self._namespaces = {p: ns for p, ns in self._namespaces.items() if ns != str(namespace)}
+        self._namespaces[prefix] = str(namespace)
+
+    def namespaces(self) -> Iterator[tuple[str, str]]:
+        yield from self._namespaces.items()
+
+    # --- reading -------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[tuple]:
+        for s, po in self._spo.items():
+            for p, objects in po.items():
+                for o in objects:
+                    yield s, p, o
+
+    def __contains__(self, triple: tuple) -> bool:
+        s, p, o = triple
+        if s is None:
+            return any(True for _ in self.subjects(p, o))
+        po = self._spo.get(s)
+        if not po:
+            return False
+        if p is None:
+            return any(o is None or o in objects for objects in po.values())
+        objects = po.get(p)
+        return bool(objects) and (o is None or o in objects)
+
+    def _index(self) -> dict:
+        if self._pos is None:
+            pos: dict = {}
+            for s, po in self._spo.items():
+                for p, objects in po.items():
+                    by_object = pos.setdefault(p, {})
+                    for o in objects:
+                        by_object.setdefault(o, set()).add(s)
+            self._pos = pos
+        return self._pos
+
+    def subjects(self, predicate=None, obj=None, unique: bool = True) -> Iterator:
+        if predicate is None and obj is None:
+            yield from self._spo
+            return
+        if predicate is None:
+            seen = set()
+            for by_object in self._index().values():
+                for s in by_object.get(obj, ()):
+                    if s not in seen:
+                        seen.add(s)
+                        yield s
+            return
+        by_object = self._index().get(predicate, {})
+        if obj is not None:
+            yield from by_object.get(obj, ())
+            return
+        seen = set()
+        for subjects in by_object.values():
+            for s in subjects:
+                if s not in seen:
+                    seen.add(s)
+                    yield s
+
+    def objects(self, subject=None, predicate=None, unique: bool = True) -> Iterator:
+        if subject is not None:
+            po = self._spo.get(subject, {})
+            if predicate is not None:
+                yield from po.get(predicate, ())
+            else:
+                yield from {o for objects in po.values() for o in objects}
+            return
+        if predicate is not None:
+            yield from self._index().get(predicate, {})
+            return
+        yield from {o for _s, _p, o in self}
+
+    def predicates(self, subject=None, obj=None, unique: bool = True) -> Iterator:
+        if subject is not None:
+            yield from (p for p, objects in self._spo.get(subject, {}).items() if obj is None or obj in objects)
+            return
+        if obj is None:
+            yield from self._index()
+            return
+        yield from (p for p, by_object in self._index().items() if obj in by_object)
+
+    def predicate_objects(self, subject) -> Iterator[tuple]:
+        for p, objects in self._spo.get(subject, {}).items():
+            for o in objects:
+                yield p, o
+
+    def subject_objects(self, predicate) -> Iterator[tuple]:
+        for o, subjects in self._index().get(predicate, {}).items():
+            for s in subjects:
+                yield s, o
+
+    def value(self, subject, predicate, default=None):
+        """One object of (subject, predicate), or `default`: the smallest, so that the answer is stable."""
+        objects = self._spo.get(subject, {}).get(predicate)
+        if not objects:
+            return default
+        return next(iter(objects)) if len(objects) == 1 else min(objects, key=lambda o: (type(o).__name__, str(o)))
+
+    def by_subject(self) -> dict:
+        """subject -> predicate -> set of objects (read-only: the writers walk it)."""
+        return self._spo
