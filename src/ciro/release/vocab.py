@@ -7,7 +7,7 @@ from rdflib import Namespace, URIRef
 __all__ = [
     "BASE", "CIRO", "VOCAB", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI", "DCTERMS", "IAO", "SKOS",
     "OBOINOWL", "DEFINITION", "DEFINITION_SOURCE", "TERM_REPLACED_BY", "OBSOLESCENCE_REASON", "LICENSE", "CREATOR",
-    "PUBLICATION_RESOLVERS", "version_iri", "publication_iri", "publication_xref",
+    "PUBLICATION_RESOLVERS", "version_iri", "publication_iri", "publication_xref", "SIMPLE_IRI", "OBO_IRI", "JSON_IRI",
 ]
 
 BASE = "https://w3id.org/ciro/"
@@ -55,3 +55,9 @@ def publication_xref(pub: dict) -> str | None:
         if pub.get(key):
             return f"{prefix}:{pub[key]}"
     return None
+
+
+# ODK's other products: the simple existential graph of CIRO's own terms, and its OBO and OBO Graphs forms.
+SIMPLE_IRI = URIRef(BASE + "ciro-simple.owl")
+OBO_IRI = URIRef(BASE + "ciro.obo")
+JSON_IRI = URIRef(BASE + "ciro.json")
