@@ -34,10 +34,12 @@ from .owl import (
     build_graphs,
     version_iri,
 )
+from .products import odk_products
 from .qc import Namespaces, QCReport, run_qc
 from .rdfxml import serialize_rdfxml
 from .triples import Triples
 from .turtle import serialize_turtle
+from .vocab import SIMPLE_IRI
 
 __all__ = [
     "build_release", "RELEASE_FILES", "ONTOLOGY_FILES", "QC_REPORT", "write_catalog", "read_catalog",
@@ -51,6 +53,9 @@ RELEASE_FILES = (
     "ciro-data.ttl",
     "ciro-base.owl",
     "ciro-full.owl",
+    "ciro-simple.owl",
+    "ciro.obo",
+    "ciro.json",
     "imports/ciro-external.owl",
     "catalog-v001.xml",
     "ciro.shacl.ttl",
@@ -64,6 +69,7 @@ ONTOLOGY_FILES = {
     ONTOLOGY_IRI: "ciro.owl",
     BASE_IRI: "ciro-base.owl",
     FULL_IRI: "ciro-full.owl",
+    SIMPLE_IRI: "ciro-simple.owl",
     IMPORT_IRI: "imports/ciro-external.owl",
 }
 
@@ -230,7 +236,13 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         _serialize(graphs.full, tmp / "ciro-full.owl", "xml")
         _serialize(graphs.external, tmp / "imports" / "ciro-external.owl", "xml")
         _serialize(graphs.data, tmp / "ciro-data.ttl", "turtle")
-        step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, imports/, ciro-data.ttl", t0)
+        # ODK's class-level products, from the classified, relaxed, reduced full release (release/products.py)
+        products = odk_products(graphs.full, qc_namespaces(layout.schema).prefixes)
+        _serialize(products.simple, tmp / "ciro-simple.owl", "xml")
+        (tmp / "ciro.obo").write_text(products.obo, encoding="utf-8")
+        (tmp / "ciro.json").write_text(products.json, encoding="utf-8")
+        step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, ciro-simple.owl, ciro.obo, "
+                "ciro.json, imports/, ciro-data.ttl", t0)
 
         t0 = time.perf_counter()
         version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))

@@ -156,3 +156,15 @@ class Triples:
     def by_subject(self) -> dict:
         """subject -> predicate -> set of objects (read-only: the writers walk it)."""
         return self._spo
+
+    def items(self, head) -> Iterator:
+        """The members of the RDF list at `head`, in order (rdflib's Graph.items, which Collection uses)."""
+        from rdflib import RDF
+
+        seen = set()
+        while head is not None and head != RDF.nil and head not in seen:
+            seen.add(head)  # a cyclic list ends instead of looping
+            first = self.value(head, RDF.first)
+            if first is not None:
+                yield first
+            head = self.value(head, RDF.rest)

@@ -8,6 +8,7 @@ __all__ = [
     "BASE", "CIRO", "VOCAB", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI", "DCTERMS", "IAO", "SKOS",
     "OBOINOWL", "DEFINITION", "DEFINITION_SOURCE", "TERM_REPLACED_BY", "OBSOLESCENCE_REASON", "LICENSE", "CREATOR",
     "TITLE", "PUBLICATION_RESOLVERS", "version_iri", "publication_iri", "publication_xref", "citation",
+    "SIMPLE_IRI", "OBO_IRI", "JSON_IRI",
 ]
 
 BASE = "https://w3id.org/ciro/"
@@ -62,3 +63,9 @@ def publication_xref(pub: dict) -> str | None:
         if pub.get(key):
             return f"{prefix}:{pub[key]}"
     return None
+
+
+# ODK's other products: the simple existential graph of CIRO's own terms, and its OBO and OBO Graphs forms.
+SIMPLE_IRI = URIRef(BASE + "ciro-simple.owl")
+OBO_IRI = URIRef(BASE + "ciro.obo")
+JSON_IRI = URIRef(BASE + "ciro.json")
