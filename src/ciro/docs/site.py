@@ -1,10 +1,10 @@
 """`ciro docs`: the static documentation site, written from the release into site/.
 
-Pages: an overview, the resistance map, the schema reference, one page per CIRO term (the same
-`ciro.pages.render_term_page` that `ciro serve` uses), one page per publication with everything curated from
-it and its quotes, the competency questions with their current answers, and a search index. Every page is
-written into a temporary folder that replaces site/ only when all of them were written; the same release
-gives byte-identical files (on the same Graphviz version).
+Pages: an overview, the resistance map, the schema reference, one page per CIRO term (the facts of the same
+template `ciro serve` uses, `web.pages.term_page_parts`, in the site's shell `html.page`), one page per
+publication with everything curated from it and its quotes, the competency questions with their current
+answers, and a search index. Every page is written into a temporary folder that replaces site/ only when all
+of them were written; the same release gives byte-identical files (on the same Graphviz version).
 """
 
 from __future__ import annotations
