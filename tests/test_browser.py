@@ -2,8 +2,10 @@
 
 The site is served from a local http.server on 127.0.0.1 that records every request, every internal link
 is followed (no 404), no page logs a console error, the map shows one node per curated entity, and the
-search finds the JAK1/2 mechanism (also from file://, with no server at all). Screenshots are kept under
-build/test-artifacts/.
+search finds the JAK1/2 mechanism (also from file://, with no server at all). The pages a person meets first
+(index, map, a term page, a publication page, the questions) are photographed at a desktop (1400x900) and a
+phone (390x844) viewport, each checked for the stylesheet and for anything wider than the screen that is not
+in a frame meant to scroll. Screenshots are kept under build/test-artifacts/ (ignored by git).
 """
 
 from __future__ import annotations
@@ -195,3 +197,104 @@ def test_search_works_without_a_server(browser, site, fresh_release):
     hits = _search(browser, "jak")
     assert any(text.startswith(label) for text, _ in hits), hits
     assert all(href.startswith("file://") for _, href in hits)
+
+
+# --- one look, at two sizes ----------------------------------------------------------------------------------
+
+VIEWPORTS = {"desktop": (1400, 900), "phone": (390, 844)}
+# Elements that scroll their own content sideways by design: the map, a neighbourhood picture, wide answer
+# tables, code, the search results list.
+SCROLLERS = (".map-frame", ".neighbourhood-frame", ".table-scroll", "pre", "#search-results")
+_STYLESHEET_JS = """
+const sheets = Array.from(document.styleSheets).filter(s => s.href && s.href.endsWith('/assets/site.css'));
+const header = document.querySelector('header.site');
+return {sheets: sheets.length, rules: sheets.length ? sheets[0].cssRules.length : 0,
+        header: header ? getComputedStyle(header).display : null,
+        font: getComputedStyle(document.body).fontFamily};"""
+_OVERFLOW_JS = """
+const width = document.documentElement.clientWidth, scrollers = arguments[0];
+const inScroller = e => scrollers.some(sel => e.closest(sel) && e.closest(sel) !== e);
+const out = [];
+for (const e of document.querySelectorAll('body *')) {
+  const r = e.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0 || inScroller(e)) continue;
+  if (r.right > width + 1 || r.left < -1)
+    out.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && e.className.baseVal === undefined
+      ? '.' + String(e.className).split(' ').join('.') : ''} [${Math.round(r.left)}, ${Math.round(r.right)}]`);
+}
+return {page: document.documentElement.scrollWidth, width: width, out: out.slice(0, 10)};"""
+
+
+def _pages(fresh_release) -> dict[str, str]:
+    from ciro.query import load_store
+
+    iri, _label = _jak_mechanism(fresh_release)
+    publication = next(iter(load_store(fresh_release).query(PREFIXES + """SELECT ?p WHERE {
+        ?p a v:Publication ; rdfs:label ?l } ORDER BY ?l LIMIT 1""")))[0].value
+    return {"index": "index.html", "map": "map.html", "term": f"terms/{iri.rsplit('/', 1)[1]}.html",
+            "publication": f"publications/{publication.rsplit('/', 1)[1]}.html", "questions": "questions.html"}
+
+
+@pytest.fixture
+def viewport(browser):
+    """Sets the browser's viewport (the page's own size, not the window's) and restores it afterwards."""
+
+    def use(width: int, height: int) -> None:
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+    yield use
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_pages_look_like_one_site_and_fit_the_screen(browser, server, fresh_release, viewport, size):
+    width, height = VIEWPORTS[size]
+    viewport(width, height)
+    base, _ = server
+    problems = {}
+    for name, path in _pages(fresh_release).items():
+        browser.get(base + path)
+        style = browser.execute_script(_STYLESHEET_JS)
+        assert style["sheets"] == 1 and style["rules"] > 20, (path, style)  # the site's stylesheet, loaded
+        assert style["header"] == "flex" and "system-ui" in style["font"], (path, style)  # and applied
+        assert browser.execute_script("return window.innerWidth;") == width  # the viewport asked for
+        shot = _screenshot(browser, f"{name}-{width}x{height}.png")
+        assert _png_size(shot) == (width, height)
+        fit = browser.execute_script(_OVERFLOW_JS, list(SCROLLERS))
+        if fit["page"] > fit["width"] or fit["out"]:
+            problems[path] = fit
+        assert not _errors(browser), path
+    assert not problems, f"wider than the {width}px screen, outside any scrolling frame: {problems}"
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_the_map_fits_or_scrolls_in_its_frame_with_the_legend_in_view(browser, server, viewport, size):
+    width, height = VIEWPORTS[size]
+    viewport(width, height)
+    base, _ = server
+    browser.get(base + "map.html")
+    frame = browser.execute_script("""const f = document.querySelector('.map-frame');
+        return {scroll: f.scrollWidth, client: f.clientWidth, svg: f.querySelector('svg').getBoundingClientRect().width,
+                overflow: getComputedStyle(f).overflowX};""")
+    if size == "desktop":  # drawn to the frame's width: nothing to scroll sideways
+        assert frame["scroll"] <= frame["client"] + 1 and frame["svg"] <= frame["client"] + 1, frame
+    else:  # kept readable: wider than the phone, scrolled inside the frame (the page itself does not scroll)
+        assert frame["overflow"] == "auto" and frame["scroll"] > frame["client"], frame
+        assert browser.execute_script("return document.documentElement.scrollWidth;") <= width
+    legend = "const r = document.querySelector('.legend').getBoundingClientRect(); return [r.top, r.bottom];"
+    for fraction in (0.0, 0.5, 0.9):  # scroll down through the map: the legend stays on the screen
+        browser.execute_script("const m = document.querySelector('.map-frame').getBoundingClientRect();"
+                               "window.scrollTo(0, window.scrollY + m.top + m.height * arguments[0]);", fraction)
+        top, bottom = browser.execute_script(legend)
+        assert 0 <= top and bottom <= height, (fraction, top, bottom)
+    _screenshot(browser, f"map-scrolled-{width}x{height}.png")
+    items = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.legend li')).map(li => li.textContent);")
+    assert "target" in items and "counteracts" in items and "kind of" in items

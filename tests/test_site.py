@@ -128,9 +128,10 @@ def test_the_map_groups_mechanisms_by_origin_and_labels_edges(site, store):
     origins = dict(_select(store, "SELECT ?m ?o WHERE { ?m a v:ResistanceMechanism ; v:origin/rdfs:label ?o }"))
     svg = ET.parse(site / "resistance-map.svg").getroot()
     clusters = {g.get("id"): g for g in svg.iter(SVG + "g") if g.get("class") == "cluster"}
-    assert set(clusters) == {"clust1", "clust2"}  # one box per origin; mechanisms with none stand outside
-    titles = {"".join(t.text for t in g.iter(SVG + "text")): g for g in clusters.values()}
-    assert set(titles) == {f"{origin} mechanisms" for origin in origins.values()}
+    titles = {_cluster_title(g): g for g in clusters.values()}
+    # one box per origin, and one for the taxonomy's root; mechanisms with no origin stand outside
+    assert set(titles) == {f"{origin} mechanisms" for origin in origins.values()} | {ROOT_BOX}
+    titles.pop(ROOT_BOX)
     # each mechanism node lies inside the box of its origin's cluster
     boxes = {}
     for title, g in titles.items():
@@ -143,11 +144,33 @@ def test_the_map_groups_mechanisms_by_origin_and_labels_edges(site, store):
         x, y = float(text.get("x")), float(text.get("y"))
         left, right, top, bottom = boxes[origin]
         assert left < x < right and top < y < bottom, (iri, origin)
+    # The root has a column of its own: right of every countermeasure, left of every other mechanism.
+    [root] = _select(store, "SELECT ?m WHERE { ?m a v:ResistanceMechanism . ?n v:broader_mechanisms ?m . "
+                            "FILTER NOT EXISTS { ?m v:broader_mechanisms ?b } } GROUP BY ?m")
+    centre = {slug: _centre(g) for slug, g in nodes.items()}
+    root_x = centre[root[0].rsplit("/", 1)[1]][0]
+    mechanisms = {row[0].rsplit("/", 1)[1] for row in _select(store, "SELECT ?m WHERE { ?m a v:ResistanceMechanism }")}
+    countermeasures = {row[0].rsplit("/", 1)[1] for row in _select(store, "SELECT ?c WHERE { ?c a v:Countermeasure }")}
+    assert all(centre[m][0] > root_x for m in mechanisms - {root[0].rsplit("/", 1)[1]})
+    assert all(centre[c][0] < root_x for c in countermeasures)
     edges = [g for g in svg.iter(SVG + "g") if g.get("class") == "edge"]
     labelled = [g for g in edges if g.find(f".//{SVG}text") is not None]
     unlabelled = {g.get("id").split("-")[1] for g in edges if g.find(f".//{SVG}text") is None}
     assert unlabelled <= {"broader_mechanisms", "broader_therapies"}  # explained once, in the legend
     assert len(labelled) > 60
+
+
+ROOT_BOX = "the root of the mechanism taxonomy"
+
+
+def _cluster_title(g) -> str:
+    """A cluster's title: its first text (the nodes inside are drawn after it, in groups of their own)."""
+    return next(t.text for t in g.iter(SVG + "text"))
+
+
+def _centre(node) -> tuple[float, float]:
+    text = node.find(f".//{SVG}text")
+    return float(text.get("x")), float(text.get("y"))
 
 
 def test_every_mechanism_page_shows_its_neighbourhood(site, store):
@@ -173,6 +196,20 @@ def test_term_pages_come_from_the_served_template(site, store, fresh_release):
     assert title in page
     assert re.search(r"<h2>Evidence \(\d+\)</h2>", served).group(0) in page
     assert 'href="/' not in page  # no server-rooted link left in the static page
+
+
+def test_every_page_has_the_site_shell(site):
+    """One look (issue 18: term pages had their own style, no header and no search): every page links the
+    site's stylesheet and scripts at its depth, and has the header with the navigation and the search box."""
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 300
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        root = "../" * (len(page.relative_to(site).parts) - 1)
+        assert f'<link rel="stylesheet" href="{root}assets/site.css">' in text, page
+        assert f'<script src="{root}assets/search.js"' in text and f'<script src="{root}search-index.js">' in text
+        assert text.count('<header class="site">') == 1 and text.count('id="search"') == 1, page
+        assert f'<a href="{root}map.html"' in text and "<style>" not in text and ' style="overflow' not in text, page
 
 
 def test_search_index_holds_labels_and_synonyms(site, store):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-__all__ = ["NAV", "esc", "page", "table", "search_box"]
+__all__ = ["NAV", "esc", "header", "footer", "page", "table", "search_box"]
 
 # (file, title) of the pages in the navigation bar, relative to the site root
 NAV = (
@@ -31,10 +31,24 @@ def search_box() -> str:
     )
 
 
-def page(title: str, body: str, root: str = "", current: str = "", footer: str = "", wide: bool = False) -> str:
-    """A complete HTML page; `root` is the relative path from the page to the site root ('' or '../')."""
+def header(root: str = "", current: str = "") -> str:
+    """The site's header: the brand, the navigation (the page `current` marked) and the search box."""
     here = ' aria-current="page"'
     nav = " ".join(f'<a href="{root}{href}"{here if href == current else ""}>{esc(name)}</a>' for href, name in NAV)
+    return (f'<header class="site"><a class="brand" href="{root}index.html">CIRO</a><nav>{nav}</nav>'
+            f"{search_box()}</header>")
+
+
+def footer(text: str) -> str:
+    """The site's footer (`text` is trusted HTML: the release's version line)."""
+    return f"<footer>{text}</footer>"
+
+
+def page(title: str, body: str, root: str = "", current: str = "", footer_text: str = "", wide: bool = False,
+         main_class: str = "") -> str:
+    """A complete HTML page of the site (every page, term pages included, has this shell: one stylesheet,
+    header with search, footer); `root` is the relative path from the page to the site root ('' or '../')."""
+    classes = " ".join(c for c in ("wide" if wide else "", main_class) if c)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -45,11 +59,11 @@ def page(title: str, body: str, root: str = "", current: str = "", footer: str =
 <link rel="stylesheet" href="{root}assets/site.css">
 </head>
 <body>
-<header class="site"><a class="brand" href="{root}index.html">CIRO</a><nav>{nav}</nav>{search_box()}</header>
-<main{' class="wide"' if wide else ''}>
+{header(root, current)}
+<main{f' class="{classes}"' if classes else ''}>
 {body}
 </main>
-<footer>{footer}</footer>
+{footer(footer_text)}
 <script src="{root}search-index.js"></script>
 <script src="{root}assets/search.js" data-root="{root}"></script>
 </body>
@@ -61,4 +75,4 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     """A table from already-escaped cell HTML."""
     head = "".join(f"<th>{h}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='table-scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"

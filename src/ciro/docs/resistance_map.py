@@ -16,7 +16,7 @@ from .model import MAP_KINDS, DocsError, Entity, Link, Release
 
 __all__ = [
     "GraphvizMissing", "STYLE", "EDGE_LABELS", "COLUMNS", "dot_available", "dot_version", "map_dot",
-    "neighbourhood_dot",
+    "neighbourhood_dot", "legend_html",
     "render_svg", "inline_svg",
 ]
 
@@ -114,8 +114,18 @@ def _node(entity: Entity, href: Callable[[str], str], focus: bool = False) -> st
     return f"  {_q(entity.slug)} [{', '.join(attrs)}];"
 
 
-def _edge(link: Link, release: Release, labelled: bool = True, ranked_taxonomy: bool = False) -> str:
-    """One edge; drawn from the left column to the right one (`dir=back` when the link points leftwards)."""
+def _roots(members: list[Entity], links: list[Link]) -> set[str]:
+    """Mechanisms broader than others and narrower than none: the taxonomy's root(s)."""
+    mechanisms = {e.iri for e in members if e.kind == "mechanism"}
+    taxonomy = [lk for lk in links if lk.relation == "broader_mechanisms"]
+    narrower = {lk.subject for lk in taxonomy}
+    return {lk.object for lk in taxonomy if lk.object in mechanisms and lk.object not in narrower}
+
+
+def _edge(link: Link, release: Release, labelled: bool = True, ranked_taxonomy: bool = False,
+          roots: set[str] = frozenset()) -> str:
+    """One edge; drawn from the left column to the right one (`dir=back` when the link points leftwards). An
+    edge to a root of the taxonomy is drawn from the root's column, left of the mechanisms'."""
     colour = _EDGE_COLOURS.get(link.relation, "#555555")
     label = EDGE_LABELS.get(link.relation, link.relation.replace("_", " "))
     s, o = release.entities[link.subject], release.entities[link.object]
@@ -126,7 +136,10 @@ def _edge(link: Link, release: Release, labelled: bool = True, ranked_taxonomy: 
     if link.relation.startswith("broader_"):
         attrs.append("style=dashed")
     tail, head = s, o
-    if COLUMNS[s.kind] > COLUMNS[o.kind]:
+    if o.iri in roots and s.iri not in roots and s.kind == "mechanism":
+        tail, head = o, s  # the root's column comes first
+        attrs.append("dir=back")
+    elif COLUMNS[s.kind] > COLUMNS[o.kind]:
         tail, head = o, s
         attrs.append("dir=back")
     elif COLUMNS[s.kind] == COLUMNS[o.kind] and not ranked_taxonomy:
@@ -167,29 +180,61 @@ def _graph(release: Release, members: list[Entity], links: list[Link], href: Cal
             lines.append(f'    label={_q(title)}; style="rounded,dashed"; color="#888888"; fontsize=13;')
             lines.extend("  " + _node(e, href, e.iri == focus) for e in group)
             lines.append("  }")
+    roots = set() if focus else _roots(members, links)
     lines.extend(_node(e, href, e.iri == focus) for e in members
-                 if e.kind != "mechanism" or _style_key(e) == "unstated")
+                 if (e.kind != "mechanism" or _style_key(e) == "unstated") and e.iri not in roots)
+    if roots:
+        # The taxonomy's root (immunotherapy resistance) in a column of its own, between the countermeasures and
+        # the mechanisms: the many edges that meet there (counteracts, kind of) stay out of the origin boxes.
+        lines.append("  subgraph cluster_root {")
+        lines.append('    label="the root of the mechanism taxonomy"; style="rounded,dotted"; color="#888888"; '
+                     "fontsize=11;")
+        lines.extend("  " + _node(e, href) for e in members if e.iri in roots)
+        lines.append("  }")
+        lines.append(f"  {{ rank=same; {' '.join(_q(release.entities[r].slug) for r in sorted(roots))} }}")
     for kind in COLUMNS:
         if focus and kind == "mechanism":
             continue
-        column = [_q(e.slug) for e in members if e.kind == kind]
+        column = [_q(e.slug) for e in members if e.kind == kind and e.iri not in roots]
         if column:
             lines.append(f"  {{ rank=same; {' '.join(column)} }}")
-    lines.extend(_edge(lk, release, label_broader or not lk.relation.startswith("broader_"), bool(focus))
+    lines.extend(_edge(lk, release, label_broader or not lk.relation.startswith("broader_"), bool(focus), roots)
                  for lk in links)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def map_dot(release: Release, href: Callable[[str], str]) -> str:
-    """The whole map: one node per mechanism, target, therapy and countermeasure. The many `kind of` edges
-    (the mechanism taxonomy) are dashed and explained by the legend rather than labelled one by one."""
-    links = release.specific_links(MAP_KINDS)
+_LEGEND_KINDS = ("therapy", "countermeasure", "intrinsic", "extrinsic", "unstated", "target")
+
+
+def _legend_relations(links: list[Link]) -> list[str]:
     used = sorted({lk.relation for lk in links if lk.relation in _EDGE_COLOURS})
-    legend = _legend(("therapy", "countermeasure", "intrinsic", "extrinsic", "unstated", "target"),
-                     [r for r in used if not r == "broader_therapies"])
+    return [r for r in used if not r == "broader_therapies"]
+
+
+def map_dot(release: Release, href: Callable[[str], str], legend: bool = True) -> str:
+    """The whole map: one node per mechanism, target, therapy and countermeasure. The many `kind of` edges
+    (the mechanism taxonomy) are dashed and explained by the legend rather than labelled one by one;
+    `legend=False` leaves the legend out of the drawing (the site shows it as HTML: `legend_html`)."""
+    links = release.specific_links(MAP_KINDS)
+    text = _legend(_LEGEND_KINDS, _legend_relations(links)) if legend else ""
     return _graph(release, release.of_kind(*MAP_KINDS), links, href, "ciro_resistance_map",
-                  label_broader=False, legend=legend)
+                  label_broader=False, legend=text)
+
+
+def legend_html(release: Release) -> str:
+    """The map's legend as HTML (the same kinds, colours and edge styles as the drawn one)."""
+    from html import escape
+
+    items = [f'<li><span class="swatch" style="background:{STYLE[k][0]}"></span>{escape(STYLE[k][2])}</li>'
+             for k in _LEGEND_KINDS]
+    for relation in _legend_relations(release.specific_links(MAP_KINDS)):
+        colour = _EDGE_COLOURS.get(relation, "#555555")
+        style = "dashed" if relation.startswith("broader_") else "solid"
+        items.append(f'<li><span class="edge" style="border-top:2px {style} {colour}"></span>'
+                     f'<span style="color:{colour}">{escape(EDGE_LABELS[relation])}</span></li>')
+    return f'<ul class="legend" aria-label="Legend of the map">{"".join(items)}</ul>'
+
 
 
 def neighbourhood_dot(release: Release, iri: str, href: Callable[[str], str]) -> str:

@@ -1,10 +1,10 @@
 """`ciro docs`: the static documentation site, written from the release into site/.
 
-Pages: an overview, the resistance map, the schema reference, one page per CIRO term (the same
-`ciro.pages.render_term_page` that `ciro serve` uses), one page per publication with everything curated from
-it and its quotes, the competency questions with their current answers, and a search index. Every page is
-written into a temporary folder that replaces site/ only when all of them were written; the same release
-gives byte-identical files (on the same Graphviz version).
+Pages: an overview, the resistance map, the schema reference, one page per CIRO term (the facts of the same
+template `ciro serve` uses, `web.pages.term_page_parts`, in the site's shell `html.page`), one page per
+publication with everything curated from it and its quotes, the competency questions with their current
+answers, and a search index. Every page is written into a temporary folder that replaces site/ only when all
+of them were written; the same release gives byte-identical files (on the same Graphviz version).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 
 from ..atomic import replace_dir
 from ..layout import Layout
-from .html import NAV, esc, page, table
+from .html import esc, page, table
 from .model import CIRO_BASE, KINDS, MAP_KINDS, VOCAB, DocsError, Release, curie, slug
-from .resistance_map import dot_available, inline_svg, map_dot, neighbourhood_dot, render_svg
+from .resistance_map import dot_available, inline_svg, legend_html, map_dot, neighbourhood_dot, render_svg
 
 __all__ = ["SiteReport", "build_site", "README_IMAGE", "readme_map_svg", "term_iris"]
 
@@ -95,9 +95,11 @@ class _Site:
         path.write_text(html, encoding="utf-8")
         self.pages += rel.endswith(".html")
 
-    def shell(self, rel: str, title: str, body: str, wide: bool = False) -> None:
+    def shell(self, rel: str, title: str, body: str, wide: bool = False, main_class: str = "") -> None:
+        """Write one page in the site's shell (html.page): the same header, search, stylesheet and footer."""
         root = "../" * rel.count("/")
-        self.write(rel, page(title, body, root=root, current=rel, footer=self.footer, wide=wide))
+        self.write(rel, page(title, body, root=root, current=rel, footer_text=self.footer, wide=wide,
+                             main_class=main_class))
 
     # pages -------------------------------------------------------------------------------------------------
     def assets(self) -> None:
@@ -165,15 +167,18 @@ class _Site:
         intro = (f"<h1>The resistance map</h1><p>Every curated mechanism ({len(r.of_kind('mechanism'))}), target "
                  f"({len(r.of_kind('target'))}), therapy ({len(r.of_kind('therapy'))}) and countermeasure "
                  f"({len(r.of_kind('countermeasure'))}), drawn from the release by Graphviz. Read it from left to "
-                 "right: a therapy, the countermeasure combined with it, the mechanisms the countermeasure "
-                 "counteracts (grouped by origin), and the targets they act through. Dashed grey edges lead to a "
-                 "broader mechanism or therapy. Click a node for its page; hover for its name and kind.</p>")
+                 "right: a therapy, the countermeasure combined with it, the root of the mechanism taxonomy, the "
+                 "mechanisms (grouped by origin), and the targets they act through. Dashed grey edges lead to a "
+                 "broader mechanism or therapy. Click a node for its page; hover for its name and kind. On a "
+                 "narrow screen the map keeps a readable size and scrolls sideways in its frame.</p>")
         if not self.draw:
             self.shell("map.html", "Resistance map", intro + _NO_DOT, wide=True)
             return 0
         svg = render_svg(map_dot(r, lambda iri: self.href(iri) or iri))
-        self.write("resistance-map.svg", svg)
-        body = (intro + f"<div class='map-frame'>{inline_svg(svg)}</div>"
+        self.write("resistance-map.svg", svg)  # the file keeps its legend, drawn in
+        # On the page the legend is HTML above the frame, and stays in view (sticky) while the map scrolls.
+        inline = render_svg(map_dot(r, lambda iri: self.href(iri) or iri, legend=False))
+        body = (intro + f"<div class='map'>{legend_html(r)}<div class='map-frame'>{inline_svg(inline)}</div></div>"
                 "<p class='muted'>The same drawing as a file: <a href='resistance-map.svg'>resistance-map.svg</a>."
                 "</p>")
         self.shell("map.html", "Resistance map", body, wide=True)
@@ -300,10 +305,8 @@ class _Site:
         return None
 
     def term_pages(self) -> int:
-        from ..web.pages import render_term_page
+        from ..web.pages import term_page_parts
 
-        nav = '<a href="../index.html">CIRO</a> · ' + " · ".join(
-            f'<a href="../{href}">{esc(name)}</a>' for href, name in NAV)
         count = 0
         for iri in self.term_list:
             extra = []
@@ -312,14 +315,15 @@ class _Site:
                 svg = render_svg(neighbourhood_dot(self.release, iri, lambda other: f"{slug(other)}.html"))
                 extra.append(
                     "<section class=\"neighbourhood\"><h2>Neighbourhood</h2><p>This mechanism and every entity "
-                    "linked to it (click one for its page).</p><div style=\"overflow:auto;border:1px solid #ddd\">"
+                    "linked to it (click one for its page).</p><div class=\"neighbourhood-frame\">"
                     f"{inline_svg(svg, 'ciro-neighbourhood', fit=True)}</div></section>")
             if iri in self.release.publications:
                 extra.append(
                     f'<p class="curated">Everything curated from this publication, with its quotes: <a href="../'
                     f'{PUBLICATIONS_DIR}/{slug(iri)}.html">{esc(self.release.publications[iri].label)}</a>.</p>')
-            html = render_term_page(self.store, iri, href=self.term_href, nav=nav, extra="\n".join(extra))
-            self.write(f"{TERMS_DIR}/{slug(iri)}.html", html)
+            # The facts come from the template `ciro serve` uses; the page around them is the site's own shell.
+            title, body, _head = term_page_parts(self.store, iri, href=self.term_href, extra="\n".join(extra))
+            self.shell(f"{TERMS_DIR}/{slug(iri)}.html", title, "\n".join(body), main_class="term")
             count += 1
         return count
 

@@ -13,8 +13,8 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable
 
-__all__ = ["render_term_page", "render_index_page", "render_query_form", "term_exists", "term_triples", "default_href",
-           "BASE"]
+__all__ = ["render_term_page", "term_page_parts", "render_index_page", "render_query_form", "term_exists",
+           "term_triples", "default_href", "BASE"]
 
 BASE = "https://w3id.org/ciro/"
 _VOCAB = BASE + "vocab/"
@@ -253,10 +253,17 @@ def render_term_page(store, iri: str, *, href: Callable[[str], str | None] = def
     """The HTML page of one term: label, definition, types and parents, links, evidence, incoming links.
 
     `href` maps an IRI to the link target (None: no link); `alternates` maps a media type to the URL of
-    the same description in that format (listed in the head and the footer). The static site passes its
-    own header `nav` (trusted HTML) and an `extra` section (trusted HTML, e.g. a picture) shown after the
-    term's facts.
+    the same description in that format (listed in the head and the footer); `nav` replaces the header's
+    HTML, `extra` (trusted HTML, e.g. a picture) is shown after the term's facts. The static site puts the
+    same parts (`term_page_parts`) in its own shell instead.
     """
+    title, body, head = term_page_parts(store, iri, href=href, alternates=alternates, extra=extra)
+    return _page(f"{title} — CIRO", body, head, nav)
+
+
+def term_page_parts(store, iri: str, *, href: Callable[[str], str | None] = default_href,
+                    alternates: dict[str, str] | None = None, extra: str = "") -> tuple[str, list[str], list[str]]:
+    """A term page's parts: its title ("label (CURIE)"), the body's HTML pieces, and extra head elements."""
     view = _View(store)
     label = view.label(iri) or curie(iri)
     body = [f"<h1>{_e(label)}</h1>", f'<p class="iri"><code>{_e(iri)}</code> · {_e(curie(iri))}</p>']
@@ -268,7 +275,9 @@ def render_term_page(store, iri: str, *, href: Callable[[str], str | None] = def
     types = [t for t in view.objects(iri, _TYPE) if t.value != _OWL + "NamedIndividual"]
     if types:
         facts.append(("Type", [_value(view, t, href) for t in types]))
-    parents = [o for p in _PARENTS for o in view.objects(iri, p)]
+    # Named parents, each once (a broader mechanism is both broader_mechanisms and rdfs:subClassOf); the class
+    # expressions (blank nodes) are the links shown below, in words.
+    parents = list(dict.fromkeys(o for p in _PARENTS for o in view.objects(iri, p) if isinstance(o, view.ox.NamedNode)))
     if parents:
         facts.append(("Broader", [_value(view, o, href) for o in parents]))
     synonyms = view.objects(iri, _SYNONYM)
@@ -324,7 +333,7 @@ def render_term_page(store, iri: str, *, href: Callable[[str], str | None] = def
         head = [f'<link rel="alternate" type="{_e(t)}" href="{_e(u)}">' for t, u in alternates.items()]
         body.append("<footer>This term as data: " + ", ".join(
             f'<a href="{_e(u)}">{_e(t)}</a>' for t, u in alternates.items()) + "</footer>")
-    return _page(f"{label} ({curie(iri)}) — CIRO", body, head, nav)
+    return f"{label} ({curie(iri)})", body, head
 
 
 def render_index_page(store, links: dict[str, str], *, href: Callable[[str], str | None] = default_href) -> str:
