@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from ..versions import kept_releases
 from .diff import Snapshot, diff_markdown, diff_snapshots, read_snapshot
-from .versions import kept_releases
 from .vocab import ONTOLOGY_IRI, version_iri
 
 __all__ = ["changelog_text", "CHANGELOG"]

@@ -360,7 +360,7 @@ WORKING_TREE = "tree"
 def resolve(argument: str, releases_dir: Path, build_tree) -> Snapshot:
     """One side of `ciro diff`: a kept version ("0.1.0"), a release folder, or "tree" (the working tree, built
     by `build_tree()` into a temporary folder that it returns)."""
-    from .versions import kept_releases
+    from ..versions import kept_releases
 
     if argument == WORKING_TREE:
         return read_snapshot(build_tree(), "working tree")
