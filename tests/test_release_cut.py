@@ -14,7 +14,7 @@ from rdflib import OWL, Graph, Literal, URIRef
 from ciro.cli import main
 from ciro.release import ONTOLOGY_FILES, read_catalog
 from ciro.release.cut import ReleaseRefused, cut_release
-from ciro.release.versions import SemVer, kept_releases
+from ciro.versions import SemVer, kept_releases
 
 from .conftest import copy_project, git
 

@@ -280,6 +280,67 @@ def release(root: str | None, release_date: str | None, allow_dirty: bool, engin
 
 @main.command()
 @root_option
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the report here (default: stdout).")
+@click.argument("old")
+@click.argument("new")
+def diff(root: str | None, fmt: str, out: str | None, old: str, new: str) -> None:
+    """What changed from OLD to NEW: terms, links and their evidence, evidence per publication, axioms.
+
+    Each of OLD and NEW is a kept release (0.1.0), a release folder (ontology/), or `tree`: the working tree,
+    validated and built into a temporary folder."""
+    import tempfile
+
+    from .release.build import build_release
+    from .release.diff import diff_markdown, diff_snapshots, resolve
+
+    layout = _layout(root)
+    with tempfile.TemporaryDirectory(prefix="ciro-diff-") as tmp:
+        def build_tree() -> Path:
+            return build_release(layout, Path(tmp) / "tree", progress=lambda line: None)
+
+        try:
+            sides = [resolve(side, layout.releases, build_tree) for side in (old, new)]
+            result = diff_snapshots(*sides)
+        except ValidationFailed as exc:
+            for problem in exc.problems:
+                click.echo(problem.format(), err=True)
+            click.echo(f"error: the working tree does not validate ({len(exc.problems)} error(s))", err=True)
+            sys.exit(1)
+        except (CiroError, OSError, ValueError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+    text = result.to_json() if fmt == "json" else diff_markdown(result)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@root_option
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if CHANGELOG.md is not what the releases give.")
+def changelog(root: str | None, check: bool) -> None:
+    """Write CHANGELOG.md from the releases kept under releases/ (each one's `ciro diff` against the one before)."""
+    from .atomic import write_text_atomic
+    from .release.changelog import CHANGELOG, changelog_text
+
+    layout = _layout(root)
+    text = changelog_text(layout.releases)
+    path = layout.root / CHANGELOG
+    if check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            click.echo(f"{path} is out of date: run `ciro changelog`", err=True)
+            sys.exit(1)
+        click.echo(f"{path} is up to date")
+        return
+    write_text_atomic(path, text)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@root_option
 @click.option("--label", required=True, help="What the new id is for (recorded in the ledger).")
 @click.option("--kind", default="record", show_default=True, help="Kind of record (mechanism, target...).")
 @click.option("-n", "count", default=1, show_default=True, help="How many ids to mint.")

@@ -531,6 +531,30 @@ def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Id
                 "reference"))
 
 
+def _release_layer(kb: LoadedKB, out: _Collector, ids: _Ids, layout: Layout) -> None:
+    """Warn when a term of the last release is in no record of the tree: it vanished without being obsoleted
+    (an obsolete record stays in instances/ with deprecated: true). A warning, not an error: the ledger check
+    makes it an error for minted records; this also covers the schema's ids and a ledger edited along."""
+    from .versions import last_release, released_terms
+
+    if kb.context_files or not kb.records:
+        return  # as the ledger's vanished terms: a problem of the whole KB
+    release = last_release(layout.releases)
+    if release is None:
+        return
+    present = set(ids.first) | set(kb.unread_ids) | set(ids.malformed)
+    present |= set(re.findall(r"CIRO:\d{7}", layout.schema.read_text(encoding="utf-8")))
+    reported = {p.record for p in out.problems if "is in no file under instances/" in p.message}
+    shown = release.path / "ciro.ttl"
+    shown = str(shown.relative_to(layout.root)) if shown.is_relative_to(layout.root) else str(shown)
+    for curie, (label, line) in sorted(released_terms(release).items()):
+        if curie not in present and curie not in reported:
+            out.problems.append(Problem(
+                shown, line, curie, "", f"{curie} ('{label}') is in release {release.version} but in no record under "
+                "instances/ and not obsoleted: a released term is never deleted; restore its record with "
+                "deprecated: true (and replaced_by or consider)", "reference", "warning"))
+
+
 # --- layer 6: quotes ------------------------------------------------------------------------------------
 
 def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report: Report) -> None:
@@ -613,6 +637,7 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
         _guard("schema", out, _schema_layer, kb, index, out, layout.schema)
         ids = _guard("reference", out, _rules_layer, kb, index, out) or _Ids()
         _guard("reference", out, _lifecycle_layer, kb, index, out, ids, layout)
+        _guard("reference", out, _release_layer, kb, out, ids, layout)
         converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
         if converted is not None and shacl:
             _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)

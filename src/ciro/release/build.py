@@ -197,7 +197,7 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     from ..curate.schemaindex import generate_json_schema
     from ..shacl import RULES_FILE, engine_label, generate_shacl
     from ..validate import validate
-    from .versions import kept_releases
+    from ..versions import kept_releases
 
     out_dir = out_dir or layout.ontology
     steps = 7

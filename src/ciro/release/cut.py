@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ..curate.errors import CiroError
 from ..layout import Layout
+from ..versions import SemVer, kept_releases
 from .model import model_for
-from .versions import SemVer, kept_releases
 
 __all__ = ["ReleaseRefused", "cut_release", "INPUTS"]
 

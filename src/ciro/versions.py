@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SemVer", "KeptRelease", "kept_releases", "last_release", "MANIFEST"]
+__all__ = ["SemVer", "KeptRelease", "kept_releases", "last_release", "released_terms", "MANIFEST"]
 
 MANIFEST = "release-manifest.json"
 # Semantic Versioning 2.0.0, section 9-10: MAJOR.MINOR.PATCH, an optional pre-release; build metadata is not
@@ -68,3 +68,28 @@ def kept_releases(releases_dir: Path) -> list[KeptRelease]:
 def last_release(releases_dir: Path) -> KeptRelease | None:
     releases = kept_releases(releases_dir)
     return releases[-1] if releases else None
+
+
+def released_terms(release: KeptRelease) -> dict[str, tuple[str, int]]:
+    """The terms of a kept release (CIRO's classes and publications, not evidence items): CURIE -> (label, the
+    line of ciro.ttl that declares it). Read with pyoxigraph: this runs on every `ciro validate`."""
+    import pyoxigraph
+
+    path = release.path / "ciro.ttl"
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    rows = store.query("""
+        SELECT ?term ?label WHERE {
+          ?term <http://www.w3.org/2000/01/rdf-schema#label> ?label .
+          FILTER(STRSTARTS(STR(?term), "https://w3id.org/ciro/CIRO_"))
+          FILTER NOT EXISTS { ?term a <https://w3id.org/ciro/vocab/Evidence> }
+        }""")
+    lines = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("CIRO:") and " " in line:
+            lines.setdefault(line.split(" ", 1)[0], number)
+    terms = {}
+    for row in rows:
+        curie = "CIRO:" + row["term"].value.removeprefix("https://w3id.org/ciro/CIRO_")
+        terms[curie] = (row["label"].value, lines.get(curie, 0))
+    return terms
