@@ -156,8 +156,7 @@ def qc_namespaces(schema_path: Path) -> Namespaces:
 
 def release_qc(graphs, schema_path: Path) -> QCReport:
     """QC of what Protégé shows for ciro.owl: the ontology and its import module together."""
-    closure = graphs.main.copy()
-    closure.update(graphs.external)
+    closure = graphs.main.union(graphs.external)
     return run_qc(closure, qc_namespaces(schema_path))
 
 

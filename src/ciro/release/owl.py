@@ -179,13 +179,13 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path) -> OntologyGrap
     _bind(own, model)
 
     def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Triples:
-        graph = own.copy()
-        _header(graph, iri, model, title, publications)
+        header = Triples()
+        _header(header, iri, model, title, publications)
         if imports:
-            graph.add((iri, OWL.imports, IMPORT_IRI))
+            header.add((iri, OWL.imports, IMPORT_IRI))
         if merged:
-            graph.update(Triples(t for t in external if t[0] != IMPORT_IRI))
-        return graph
+            header.update(Triples(t for t in external if t[0] != IMPORT_IRI))
+        return own.union(header)
 
     _bind(external, model)
     return OntologyGraphs(
