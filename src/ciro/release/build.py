@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from rdflib import OWL, Graph
+from rdflib import Graph
 
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
@@ -38,6 +38,7 @@ from .qc import Namespaces, QCReport, run_qc
 from .rdfxml import serialize_rdfxml
 from .triples import Triples
 from .turtle import serialize_turtle
+from .vocab import OWL
 
 __all__ = [
     "build_release", "RELEASE_FILES", "ONTOLOGY_FILES", "QC_REPORT", "write_catalog", "read_catalog",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from ..curate.rdf import kb_to_graph
 from .evidence import add_evidence_individuals
@@ -31,7 +31,10 @@ from .vocab import (
     IMPORT_IRI,
     LICENSE,
     ONTOLOGY_IRI,
+    OWL,
     PUBLICATION_RESOLVERS,
+    RDF,
+    RDFS,
     VOCAB,
     publication_iri,
     version_iri,
