@@ -433,6 +433,28 @@ def bench_run(sizes: str, work: str | None, seed: int, repeats: int | None, link
     click.echo(text)
 
 
+@bench.command("release")
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Evidence items per KB, comma-separated.")
+@click.option("--work", type=click.Path(file_okay=False), default=None,
+              help="Folder for the KBs and releases (kept; default: a temporary folder, removed).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write every measurement here.")
+@click.option("--markdown", "md_out", type=click.Path(dir_okay=False), default=None, help="Write the tables here.")
+def bench_release(sizes: str, work: str | None, seed: int, json_out: str | None, md_out: str | None) -> None:
+    """The real `ciro build` and `ciro validate` at each size, step by step (time, CPU, peak RSS of the process
+    tree), against pyoxigraph reading the produced ciro.ttl and writing Turtle, RDF/XML and N-Triples."""
+    from .bench.release import release_markdown, run_release_benchmark
+
+    results = run_release_benchmark([int(n) for n in sizes.split(",")], Path(work) if work else None, seed=seed,
+                                    log=lambda line: click.echo(line, err=True))
+    text = release_markdown(results)
+    if json_out:
+        Path(json_out).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    if md_out:
+        Path(md_out).write_text(text, encoding="utf-8")
+    click.echo(text)
+
+
 @bench.command("endpoint")
 @root_option
 @click.option("--ontology", type=click.Path(file_okay=False), default=None,

@@ -35,10 +35,22 @@ def _spell_greek(char: str) -> str:
     return char
 
 
+class _GreekTable(dict):
+    """str.translate table spelling Greek letters out, filled one character at a time (C speed after that)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = value = _spell_greek(chr(code))
+        return value
+
+
+_GREEK = _GreekTable()
+
+
 def normalise(text: str) -> str:
     """Presentation-only normal form used on both sides of the comparison."""
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
-    text = "".join(_spell_greek(c) for c in text)
+    if not text.isascii():
+        text = text.translate(_GREEK)
     return _SPACE.sub(" ", text.casefold()).strip()
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from rdflib import OWL, Graph
+from rdflib import Graph
 
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
@@ -39,7 +39,7 @@ from .qc import Namespaces, QCReport, run_qc
 from .rdfxml import serialize_rdfxml
 from .triples import Triples
 from .turtle import serialize_turtle
-from .vocab import SIMPLE_IRI
+from .vocab import OWL, SIMPLE_IRI
 
 __all__ = [
     "build_release", "RELEASE_FILES", "ONTOLOGY_FILES", "QC_REPORT", "write_catalog", "read_catalog",
@@ -166,8 +166,7 @@ def qc_namespaces(schema_path: Path) -> Namespaces:
 
 def release_qc(graphs, schema_path: Path) -> QCReport:
     """QC of what Protégé shows for ciro.owl: the ontology and its import module together."""
-    closure = graphs.main.copy()
-    closure.update(graphs.external)
+    closure = graphs.main.union(graphs.external)
     return run_qc(closure, qc_namespaces(schema_path))
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal
+from rdflib import Graph, Literal
 
 from .model import OwlModel
-from .vocab import DEFINITION
+from .vocab import DEFINITION, OWL, RDF, RDFS
 
 __all__ = ["add_evidence_individuals", "evidence_labels"]
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 
-from rdflib import RDF, XSD, BNode, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 
 from .triples import Triples
+from .vocab import RDF, XSD
 
 __all__ = ["serialize_jsonld"]
 

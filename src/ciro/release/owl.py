@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from ..curate.rdf import kb_to_graph
 from .evidence import add_evidence_individuals
@@ -31,7 +31,10 @@ from .vocab import (
     IMPORT_IRI,
     LICENSE,
     ONTOLOGY_IRI,
+    OWL,
     PUBLICATION_RESOLVERS,
+    RDF,
+    RDFS,
     TITLE,
     VOCAB,
     citation,
@@ -195,13 +198,13 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: s
     _bind(own, model)
 
     def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Triples:
-        graph = own.copy()
-        _header(graph, iri, model, title, publications, release_date)
+        header = Triples()
+        _header(header, iri, model, title, publications, release_date)
         if imports:
-            graph.add((iri, OWL.imports, version_iri(IMPORT_IRI, model.version) if release_date else IMPORT_IRI))
+            header.add((iri, OWL.imports, version_iri(IMPORT_IRI, model.version) if release_date else IMPORT_IRI))
         if merged:
-            graph.update(Triples(t for t in external if t[0] != IMPORT_IRI))
-        return graph
+            header.update(Triples(t for t in external if t[0] != IMPORT_IRI))
+        return own.union(header)
 
     _bind(external, model)
     return OntologyGraphs(

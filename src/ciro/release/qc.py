@@ -16,7 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+
+from .vocab import OWL, RDF, RDFS, XSD
 
 __all__ = ["ERROR", "WARN", "INFO", "RULES", "Finding", "QCReport", "Namespaces", "run_qc"]
 

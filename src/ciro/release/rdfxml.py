@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import OWL, RDF, RDFS, BNode, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import split_uri
 
 from .triples import Triples
+from .vocab import OWL, RDF, RDFS
 
 __all__ = ["serialize_rdfxml", "SECTIONS"]
 

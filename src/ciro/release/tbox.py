@@ -7,10 +7,10 @@ expressions of their own, and a global domain would re-type every downstream cla
 
 from __future__ import annotations
 
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from .model import OwlModel
-from .vocab import DEFINITION, OBOINOWL, SKOS
+from .vocab import DEFINITION, OBOINOWL, OWL, RDF, RDFS, SKOS
 
 __all__ = ["add_tbox", "rdf_list", "add_all_disjoint"]
 

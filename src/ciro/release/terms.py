@@ -20,10 +20,10 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from .model import TAXONOMY_SLOTS, TERM_CLASSES, OwlModel
-from .vocab import DEFINITION, DEFINITION_SOURCE, OBOINOWL, SKOS, publication_xref
+from .vocab import DEFINITION, DEFINITION_SOURCE, OBOINOWL, OWL, RDF, RDFS, SKOS, XSD, publication_xref
 
 __all__ = ["add_terms"]
 

@@ -51,6 +51,27 @@ class Triples:
         new._namespaces = dict(self._namespaces)
         return new
 
+    def union(self, *others: Triples) -> Triples:
+        """This graph with `others` added, sharing this graph's per-subject tables (only subjects that `others`
+        also describe are copied): a release variant costs a dict, not a copy of every triple. The result, and
+        this graph after it, must not be added to."""
+        new = Triples()
+        new._namespaces = dict(self._namespaces)
+        spo, copied, count = dict(self._spo), set(), self._len
+        for other in others:
+            for s, po in other._spo.items():
+                if s not in copied:
+                    spo[s] = {p: set(objects) for p, objects in spo.get(s, {}).items()}
+                    copied.add(s)
+                mine = spo[s]
+                for p, objects in po.items():
+                    have = mine.setdefault(p, set())
+                    before = len(have)
+                    have |= objects
+                    count += len(have) - before
+        new._spo, new._len = spo, count
+        return new
+
     def bind(self, prefix: str, namespace, override: bool = True, replace: bool = True) -> None:
         self._namespaces = {p: ns for p, ns in self._namespaces.items() if ns != str(namespace)}
         self._namespaces[prefix] = str(namespace)

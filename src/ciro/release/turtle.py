@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from .triples import Triples
+from .vocab import RDF, RDFS
 
 __all__ = ["serialize_turtle"]
 
@@ -92,24 +93,34 @@ class _Writer:
 
     # --- the document ----------------------------------------------------------------------------------------
     def preprocess(self) -> None:
+        """Count references; record the prefixes of subjects, predicates (which may make an nsN prefix),
+        objects and datatypes. (Each name once: the first call is the one that records its prefix.)"""
         references, pname = self.references, self.pname
+        predicates, datatypes = set(), set()
         for s, po in self.spo.items():
+            pname(s, False)
             for p, objects in po.items():
+                predicates.add(p)
                 for o in objects:
                     references[o] += 1
-                    # rdflib's order of calls: subject, predicate (may make a prefix), object, datatype
-                    pname(s, False)
-                    if p != RDF.type:
-                        pname(p, True)
-                    pname(o, False)
-                    if isinstance(o, Literal) and o.datatype:
-                        pname(o.datatype, False)
+                    if type(o) is Literal:
+                        if o.datatype:
+                            datatypes.add(o.datatype)
+                    elif references[o] == 1:
+                        pname(o, False)
+        for p in sorted(predicates - {RDF.type}, key=str):
+            pname(p, True)
+        for datatype in sorted(datatypes, key=str):
+            pname(datatype, False)
 
     def order(self) -> list:
         top = sorted(s for s, po in self.spo.items() if RDFS.Class in po.get(RDF.type, ()))
         seen = set(top)
-        rest = sorted((isinstance(s, BNode), self.references[s], s) for s in self.spo if s not in seen)
-        return top + [s for _b, _r, s in rest]
+        # rdflib sorts (is a blank node, references, term); terms of one type compare as strings
+        references = self.references
+        rest = sorted((s for s in self.spo if s not in seen),
+                      key=lambda s: (isinstance(s, BNode), references[s], str(s)))
+        return top + rest
 
     def write(self) -> str:
         self.preprocess()
@@ -136,7 +147,7 @@ class _Writer:
         if not po:
             return
         order = [p for p in (RDF.type, RDFS.label) if p in po]
-        order += sorted(p for p in po if p not in (RDF.type, RDFS.label))
+        order += sorted((p for p in po if p not in (RDF.type, RDFS.label)), key=str)
         for n, predicate in enumerate(order):
             if n:
                 self.out.append(" ;\n" + _INDENT * (self.depth + 1))
@@ -145,7 +156,7 @@ class _Writer:
                 if not newline:
                     self.out.append(" ")
                 self.out.append(self.label(predicate, _VERB))
-            self.objects(sorted(po[predicate]))
+            self.objects(_sorted(po[predicate]))
 
     def objects(self, objects: list) -> None:
         shift = 1  # rdflib's `(count == 1) and 0 or 1`, which is always 1
@@ -198,6 +209,16 @@ class _Writer:
                 return False
             node = self._value(node, RDF.rest)
         return True
+
+
+def _sorted(objects: set) -> list:
+    """rdflib's order of terms; for terms all of one type (IRIs, or blank nodes) that is their string order."""
+    if len(objects) == 1:
+        return list(objects)
+    kinds = {type(o) for o in objects}
+    if len(kinds) == 1 and kinds <= {URIRef, BNode}:
+        return sorted(objects, key=str)
+    return sorted(objects)
 
 
 def serialize_turtle(graph: Triples) -> bytes:

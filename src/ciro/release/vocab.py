@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+from rdflib import OWL as _OWL
+from rdflib import RDF as _RDF
+from rdflib import RDFS as _RDFS
+from rdflib import XSD as _XSD
 from rdflib import Namespace, URIRef
 
 __all__ = [
+    "OWL", "RDF", "RDFS", "XSD",
     "BASE", "CIRO", "VOCAB", "ONTOLOGY_IRI", "BASE_IRI", "FULL_IRI", "IMPORT_IRI", "DCTERMS", "IAO", "SKOS",
     "OBOINOWL", "DEFINITION", "DEFINITION_SOURCE", "TERM_REPLACED_BY", "OBSOLESCENCE_REASON", "LICENSE", "CREATOR",
     "TITLE", "PUBLICATION_RESOLVERS", "version_iri", "publication_iri", "publication_xref", "citation",
     "SIMPLE_IRI", "OBO_IRI", "JSON_IRI",
 ]
+
+
+
+class _Terms:
+    """rdflib's RDF, RDFS, OWL and XSD with plain attributes: each `OWL.Class` on rdflib's DefinedNamespace goes
+    through a __getattr__ that costs microseconds, and the release writers ask millions of times. The first
+    use of a name asks rdflib (which refuses unknown names as before) and keeps the answer."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        value = getattr(self._namespace, name)
+        setattr(self, name, value)
+        return value
+
+    def __getitem__(self, name: str) -> URIRef:
+        return self._namespace[name]
+
+    def __str__(self) -> str:
+        return str(self._namespace)
+
+
+OWL, RDF, RDFS, XSD = _Terms(_OWL), _Terms(_RDF), _Terms(_RDFS), _Terms(_XSD)
 
 BASE = "https://w3id.org/ciro/"
 ONTOLOGY_IRI = URIRef(BASE + "ciro.owl")

@@ -1,0 +1,272 @@
+"""`ciro bench release`: the real `ciro build` and `ciro validate` at N evidence items, against a reference.
+
+For each N: generate a KB (`generate`), then run, each as its own process as a user would:
+
+* `ciro build --no-docs` (validation included, every release file): wall time, CPU time and peak memory of the
+  whole run, and per step (the step lines the build prints), memory being the RSS of the process tree;
+* the **reference**: pyoxigraph loads the produced ciro.ttl and writes it as Turtle, RDF/XML and N-Triples;
+* `ciro validate` with an empty cache, again with the cache filled, and after one record file changed.
+
+Wall time counts the other processes of a shared machine too; CPU time (user + system of the process and its
+children) is steadier, so both are reported, and the ratios to the reference come from the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["run_release_benchmark", "release_markdown", "measure", "Measured"]
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_STEP = re.compile(r"^\[(\d+)/(\d+)\] (.*?)(?: \((\d+\.\d+) s\))?$")
+
+# The reference: what pyoxigraph takes to read the release's Turtle and write the three RDF formats.
+REFERENCE = """
+import sys, time, pyoxigraph as ox
+src, out = sys.argv[1], sys.argv[2]
+t = time.perf_counter(); store = ox.Store(); store.bulk_load(path=src, format=ox.RdfFormat.TURTLE)
+print("load", time.perf_counter() - t, flush=True)
+for name, fmt in (("ttl", ox.RdfFormat.TURTLE), ("rdf", ox.RdfFormat.RDF_XML), ("nt", ox.RdfFormat.N_TRIPLES)):
+    t = time.perf_counter(); store.dump(output=f"{out}.{name}", format=fmt, from_graph=ox.DefaultGraph())
+    print(name, time.perf_counter() - t, flush=True)
+print("triples", len(store), flush=True)
+"""
+
+
+def _tree(root: int) -> list[int]:
+    """The process `root` and its descendants (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+            parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, ()))
+    return found
+
+
+def _sample(pids: list[int]) -> tuple[int, float]:
+    """(RSS in bytes, CPU seconds) summed over `pids`."""
+    rss, cpu = 0, 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        cpu += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+        rss += int(fields[21]) * _PAGE
+    return rss, cpu
+
+
+class Measured(dict):
+    """wall_s, cpu_s, peak_mb, returncode, lines [(seconds since start, line)], samples [(t, rss, cpu)]."""
+
+
+def measure(command: list[str], cwd: Path | None = None, env: dict | None = None, interval: float = 0.05,
+            timeout: float = 7200) -> Measured:
+    """Run `command`; its wall and CPU time (its own and its children's, from wait4), the peak RSS of its process
+    tree (sampled every `interval` s) and every line it printed, stamped with the time it arrived."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            bufsize=1)
+    lines: list[tuple[float, str]] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append((time.perf_counter() - start, line.rstrip("\n")))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    samples: list[tuple[float, int, float]] = []
+    pids = [proc.pid]
+    tick = 0
+    while True:
+        done, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if done:
+            break
+        if tick % 10 == 0:  # new children are rare: rescan /proc every tenth sample
+            pids = _tree(proc.pid)
+        tick += 1
+        rss, cpu = _sample(pids)
+        samples.append((time.perf_counter() - start, rss, cpu))
+        if time.perf_counter() - start > timeout:
+            proc.kill()
+        time.sleep(interval)
+    wall = time.perf_counter() - start
+    reader.join(timeout=10)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = max([r for _t, r, _c in samples] + [usage.ru_maxrss * 1024])
+    return Measured(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, peak_mb=peak / 2**20,
+                    returncode=proc.returncode, lines=lines, samples=samples)
+
+
+def _steps(run: Measured) -> list[dict]:
+    """Per step of the build (its `[k/n] ...` lines): wall time, CPU time and peak RSS between this step's line
+    and the one before (or the start)."""
+    steps, before = [], 0.0
+    for at, line in run["lines"]:
+        match = _STEP.match(line)
+        if not match:
+            continue
+        window = [(t, r, c) for t, r, c in run["samples"] if before <= t <= at]
+        cpu_before = max([c for t, _r, c in run["samples"] if t <= before] or [0.0])
+        cpu_at = max([c for _t, _r, c in window] or [cpu_before])
+        steps.append({"step": int(match.group(1)), "text": _short_step(match.group(3)), "wall_s": at - before,
+                      "cpu_s": max(0.0, cpu_at - cpu_before),
+                      "peak_mb": max([r for _t, r, _c in window] or [0]) / 2**20})
+        before = at
+    return steps
+
+
+def _short_step(text: str) -> str:
+    return re.sub(r"\s*\(.*$|: .*$|;.*$", "", text)[:60]
+
+
+def _ciro(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ciro.cli", *args]
+
+
+def _touch_one(project: Path) -> Path:
+    """Change one record file the way a curator would (a word of its definition), keeping it valid."""
+    path = sorted((project / "instances" / "mechanisms").glob("mechanism-*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("definition: A synthetic", "definition: An edited synthetic", 1), encoding="utf-8")
+    return path
+
+
+def run_size(n: int, work: Path, seed: int, log: Callable[[str], None]) -> dict:
+    from .generate import generate
+
+    project = work / f"kb-{n}"
+    log(f"N={n}: generate")
+    start = time.perf_counter()
+    manifest = generate(n, project, seed=seed)
+    out: dict = {"generate_s": time.perf_counter() - start,
+                 "evidence_items": sum(manifest["evidence_items"].values())}
+    cache = work / f"cache-{n}"
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache), CI="true")
+    release = work / f"release-{n}"
+    log(f"N={n}: ciro build")
+    build = measure(_ciro("build", "--no-docs", "--root", str(project), "--out", str(release)), env=env)
+    out["build"] = {k: build[k] for k in ("wall_s", "cpu_s", "peak_mb", "returncode")} | {"steps": _steps(build)}
+    if build["returncode"]:
+        out["build"]["error"] = "\n".join(line for _t, line in build["lines"][-20:])
+        log(f"N={n}: build failed:\n{out['build']['error']}")
+        return out
+    out["files_mb"] = {p.name: p.stat().st_size / 2**20 for p in sorted(release.glob("*")) if p.is_file()}
+    log(f"N={n}: reference (pyoxigraph)")
+    ref = measure([sys.executable, "-c", REFERENCE, str(release / "ciro.ttl"), str(work / f"ref-{n}")], env=env)
+    parts = dict(line.split() for _t, line in ref["lines"] if len(line.split()) == 2)
+    out["reference"] = {k: ref[k] for k in ("wall_s", "cpu_s", "peak_mb", "returncode")} | {
+        "seconds": {k: float(v) for k, v in parts.items() if k != "triples"}, "triples": int(parts.get("triples", 0))}
+    for name in ("ttl", "rdf", "nt"):
+        (work / f"ref-{n}.{name}").unlink(missing_ok=True)
+    log(f"N={n}: ciro validate (cold cache, warm cache, one file changed)")
+    shutil.rmtree(project / ".ciro-cache", ignore_errors=True)
+    validate = {}
+    for label in ("cold", "warm", "one_changed"):
+        if label == "one_changed":
+            _touch_one(project)
+        run = measure(_ciro("validate", "--root", str(project)), env=env)
+        validate[label] = {k: run[k] for k in ("wall_s", "cpu_s", "peak_mb", "returncode")}
+    out["validate"] = validate
+    shutil.rmtree(release, ignore_errors=True)
+    return out
+
+
+def run_release_benchmark(sizes=(1000, 10_000, 100_000), work: Path | None = None, seed: int = 0,
+                          log: Callable[[str], None] = print) -> dict:
+    from .run import _machine
+
+    keep = work is not None
+    work = Path(work) if work else Path(tempfile.mkdtemp(prefix="ciro-bench-release-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": _machine() | {"load_average_start": os.getloadavg()}, "seed": seed, "sizes": {}}
+    try:
+        for n in sizes:
+            results["sizes"][str(n)] = run_size(n, work, seed, log)
+            shutil.rmtree(work / f"kb-{n}", ignore_errors=True)
+    finally:
+        results["machine"]["load_average_end"] = os.getloadavg()
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+# --- the report ------------------------------------------------------------------------------------------------
+
+def _s(value) -> str:
+    return "—" if value is None else f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def _mb(value) -> str:
+    return "—" if value is None else f"{value:,.0f} MB"
+
+
+def release_markdown(results: dict) -> str:
+    sizes = results["sizes"]
+    names = list(sizes)
+    head = "| | " + " | ".join(f"N = {int(n):,}" for n in names) + " |\n|---|" + "---|" * len(names) + "\n"
+
+    def row(label: str, cell) -> str:
+        cells = []
+        for n in names:
+            try:
+                cells.append(cell(sizes[n]))
+            except (KeyError, TypeError, ZeroDivisionError):
+                cells.append("—")
+        return f"| {label} | " + " | ".join(cells) + " |\n"
+
+    lines = ["| | " + " | ".join(f"N = {int(n):,}" for n in names) + " |\n|---|" + "---|" * len(names) + "\n"]
+    lines.append(row("triples in ciro.ttl", lambda s: f"{s['reference']['triples']:,}"))
+    lines.append(row("**`ciro build`**: wall / CPU", lambda s: f"**{_s(s['build']['wall_s'])}** / "
+                     f"{_s(s['build']['cpu_s'])}"))
+    lines.append(row("`ciro build`: peak RSS (process tree)", lambda s: f"**{_mb(s['build']['peak_mb'])}**"))
+    lines.append(row("reference (pyoxigraph: load ciro.ttl, write TTL, RDF/XML, NT): wall / CPU",
+                     lambda s: f"{_s(s['reference']['wall_s'])} / {_s(s['reference']['cpu_s'])}"))
+    lines.append(row("reference: peak RSS", lambda s: _mb(s["reference"]["peak_mb"])))
+    lines.append(row("**build ÷ reference**: wall / CPU",
+                     lambda s: f"**{s['build']['wall_s'] / s['reference']['wall_s']:.1f}×** / "
+                               f"{s['build']['cpu_s'] / s['reference']['cpu_s']:.1f}×"))
+    lines.append(row("**`ciro validate`**, empty cache: wall / CPU / peak",
+                     lambda s: f"**{_s(s['validate']['cold']['wall_s'])}** / {_s(s['validate']['cold']['cpu_s'])} / "
+                               f"{_mb(s['validate']['cold']['peak_mb'])}"))
+    lines.append(row("`ciro validate`, nothing changed: wall / CPU",
+                     lambda s: f"{_s(s['validate']['warm']['wall_s'])} / {_s(s['validate']['warm']['cpu_s'])}"))
+    lines.append(row("**`ciro validate`, one file changed**: wall / CPU",
+                     lambda s: f"**{_s(s['validate']['one_changed']['wall_s'])}** / "
+                               f"{_s(s['validate']['one_changed']['cpu_s'])}"))
+    steps = {}
+    for n in names:
+        for step in sizes[n].get("build", {}).get("steps", []):
+            steps.setdefault((step["step"], step["text"]), {})[n] = step
+    lines.append("\n`ciro build`, step by step: wall / CPU / peak RSS\n\n" + head)
+    for (k, text), by_size in sorted(steps.items()):
+        cells = [f"{_s(by_size[n]['wall_s'])} / {_s(by_size[n]['cpu_s'])} / {_mb(by_size[n]['peak_mb'])}"
+                 if n in by_size else "—" for n in names]
+        lines.append(f"| {k}. {text} | " + " | ".join(cells) + " |\n")
+    machine = results["machine"]
+    lines.append(f"\nMachine: {machine['cpus']} CPUs, {machine['memory_gb']} GB, Python {machine['python']}, "
+                 f"{machine['platform']}; load average {machine['load_average_start'][0]:.1f} at the start, "
+                 f"{machine['load_average_end'][0]:.1f} at the end.\n")
+    return "".join(lines)
+
