@@ -414,12 +414,50 @@ def test_qc_rules_each_find_their_problem():
         "label_whitespace": {"CIRO:2"},
         "label_formatting": {"CIRO:3"},
         "missing_xref": {"CIRO:2", "CIRO:5"},
+        "duplicate_definition": {"CIRO:1", "CIRO:2", "CIRO:3", "CIRO:4"},  # "defined"
+        "lowercase_definition": {"CIRO:1", "CIRO:2", "CIRO:3", "CIRO:4"},
+        "missing_obsolete_label": {"CIRO:5"},  # deprecated, labelled "obsolete" without the term's name
     }
     assert not report.ok
-    assert report.counts() == {ERROR: 17, WARN: 2, INFO: 2}
+    assert report.counts() == {ERROR: 23, WARN: 1, INFO: 7}
     tsv = report.to_tsv().splitlines()
     assert tsv[1].startswith("ERROR\t") and tsv[-1].startswith("INFO\t")
     assert run_qc(g, namespaces).to_tsv() == report.to_tsv()  # deterministic
+
+
+def test_qc_obo_rules_each_find_their_problem():
+    """ROBOT report's rules on definitions, synonyms, obsolete labels and the hierarchy, at ROBOT's levels."""
+    own = Namespace("https://w3id.org/ciro/CIRO_")
+    oio = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+    g = Graph()
+    a, b, c, d, e = (own[str(n)] for n in range(1, 6))
+    for x, label, definition in ((a, "alpha", "Same text."), (b, "beta", "same  text."), (c, "gamma", "Own."),
+                                 (d, "obsolete delta", "Old."), (e, "epsilon", "Top. ")):
+        g.add((x, RDF.type, OWL.Class))
+        g.add((x, RDFS.label, Literal(label)))
+        g.add((x, DEFINITION, Literal(definition)))
+    for x in (a, b, c, d):
+        g.add((x, RDFS.subClassOf, e))
+    g.add((c, oio.hasExactSynonym, Literal("Alpha")))  # another term's label
+    g.add((a, oio.hasExactSynonym, Literal("alpha")))  # its own label (ROBOT's case)
+    g.add((b, oio.hasExactSynonym, Literal("the b")))
+    g.add((c, oio.hasExactSynonym, Literal("the  B")))  # shared exact synonym
+    g.add((c, OWL.equivalentClass, a))
+    g.add((c, OWL.equivalentClass, b))
+    namespaces = Namespaces(own=(str(own),), known=(str(oio), str(OBO)), prefixes={"CIRO": str(own)})
+    found = {(f.level, f.rule, f.subject) for f in run_qc(g, namespaces).findings
+             if f.rule not in ("undeclared_property", "missing_label")}
+    assert found == {
+        (ERROR, "duplicate_definition", "CIRO:1"), (ERROR, "duplicate_definition", "CIRO:2"),
+        (ERROR, "misused_obsolete_label", "CIRO:4"),  # "obsolete ..." but not deprecated
+        (ERROR, "multiple_equivalent_classes", "CIRO:3"),
+        (WARN, "duplicate_label_synonym", "CIRO:1"), (WARN, "duplicate_label_synonym", "CIRO:3"),
+        (WARN, "duplicate_exact_synonym", "CIRO:2"), (WARN, "duplicate_exact_synonym", "CIRO:3"),
+        (WARN, "duplicate_exact_synonym", "CIRO:1"),  # "alpha" is a's and c's
+        (WARN, "annotation_whitespace", "CIRO:5"),
+        (INFO, "lowercase_definition", "CIRO:2"),
+        (INFO, "missing_superclass", "CIRO:5"),
+    }
 
 
 # ---------------------------------------------------------------- owlready2 and HermiT

@@ -41,13 +41,17 @@ def evidence_labels(model: OwlModel, data: dict[str, list[dict]]) -> dict[str, t
                 publication = labels.get(str(item.get("publication")), str(item.get("publication")))
                 label = f"evidence: {claim} ({publication})"
                 passages[label] += 1
-                if passages[label] > 1:
-                    label = f"evidence: {claim} ({publication}, passage {passages[label]})"
+                passage = passages[label]
+                if passage > 1:
+                    label = f"evidence: {claim} ({publication}, passage {passage})"
                 direction = "refutes" if item.get("evidence_direction") == "refutes" else "supports"
                 source = source_kinds.get(str(item.get("source_kind")), str(item.get("source_kind")))
                 inferred = " (a curator's inference from the passage)" if item.get("assertion_method") == "inferred" \
                     else ""
-                out[str(item["id"])] = (label, f"A passage of {publication} ({source}) that {direction} the claim "
+                # The definition numbers a second passage too: no two terms share a definition (ROBOT's
+                # duplicate_definition).
+                lead = "A passage" if passage == 1 else f"Passage {passage}"
+                out[str(item["id"])] = (label, f"{lead} of {publication} ({source}) that {direction} the claim "
                                                f"that {claim}{inferred}.")
     return out
 

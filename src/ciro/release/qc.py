@@ -38,7 +38,8 @@ _ENTITY_TYPES = {
     RDFS.Datatype: "datatype",
 }
 
-# rule -> (level, what it finds)
+# rule -> (level, what it finds). Rules named after ROBOT report's carry its level (robot-core's
+# report_profile.txt), except missing_definition, an ERROR here: every CIRO term has a definition (ROBOT: WARN).
 RULES: dict[str, tuple[str, str]] = {
     "missing_ontology_title": (ERROR, "an ontology without dcterms:title"),
     "missing_ontology_description": (ERROR, "an ontology without dcterms:description"),
@@ -49,14 +50,23 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate_label": (ERROR, "two CIRO terms with the same label (ignoring case and spacing)"),
     "missing_definition": (ERROR, "a CIRO term without a definition (IAO:0000115)"),
     "multiple_definitions": (ERROR, "a term with more than one definition"),
+    "duplicate_definition": (ERROR, "two CIRO terms with the same definition (ignoring case and spacing)"),
+    "multiple_equivalent_classes": (ERROR, "a class with more than one equivalent class expression"),
+    "misused_obsolete_label": (ERROR, "a term that is not deprecated with a label starting 'obsolete'"),
     "untyped_individual": (ERROR, "a CIRO individual asserted to be of no class"),
     "undeclared_property": (ERROR, "a predicate that is neither built in nor declared as a property"),
     "unknown_namespace": (ERROR, "an IRI outside the known namespaces (often a CURIE that did not expand)"),
     "deprecated_class_reference": (ERROR, "a deprecated class used by a term that is not deprecated"),
     "deprecated_property_reference": (ERROR, "a deprecated property in use"),
     "deprecated_individual_reference": (ERROR, "a deprecated individual used by a term that is not deprecated"),
-    "label_whitespace": (WARN, "a label with leading, trailing or repeated whitespace"),
-    "label_formatting": (WARN, "a label with a line break or tab"),
+    "label_whitespace": (ERROR, "a label with leading, trailing or repeated whitespace"),
+    "label_formatting": (ERROR, "a label with a line break or tab"),
+    "duplicate_label_synonym": (WARN, "a synonym of a CIRO term that is its own label or another CIRO term's label"),
+    "duplicate_exact_synonym": (WARN, "two CIRO terms with the same exact synonym"),
+    "missing_obsolete_label": (WARN, "a deprecated term whose label does not start with 'obsolete'"),
+    "annotation_whitespace": (WARN, "an annotation value of a CIRO term with leading or trailing whitespace"),
+    "lowercase_definition": (INFO, "a CIRO term's definition that starts with a lower-case letter"),
+    "missing_superclass": (INFO, "a class with annotations but no superclass (a top-level class, or an orphan)"),
     "missing_xref": (INFO, "a CIRO term without skos:exactMatch, where others of its class have one"),
     "shared_label": (INFO, "a CIRO term with the label of an external term it is not mapped to"),
 }
@@ -149,6 +159,7 @@ def run_qc(graph: Graph, namespaces: Namespaces) -> QCReport:
     _check_properties(graph, add)
     _check_namespaces(graph, namespaces, add)
     _check_deprecated(graph, entities, add)
+    _check_obo_rules(graph, entities, namespaces, add)
     return QCReport(tuple(sorted(set(found), key=Finding.sort_key)))
 
 
@@ -286,3 +297,64 @@ def _check_deprecated(graph: Graph, entities, add) -> None:
             if term in deprecated:
                 kinds = entities.get(term) or {"class"}
                 add(rule[sorted(kinds)[0]], s, p, term)
+
+
+_SYNONYMS = tuple(URIRef("http://www.geneontology.org/formats/oboInOwl#" + name) for name in
+                  ("hasExactSynonym", "hasRelatedSynonym", "hasNarrowSynonym", "hasBroadSynonym"))
+_NOT_AN_ANNOTATION = {RDF.type, OWL.equivalentClass, OWL.disjointWith, OWL.equivalentProperty, OWL.sameAs,
+                      OWL.differentFrom, OWL.inverseOf}
+
+
+def _norm(text) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def _check_obo_rules(graph: Graph, entities, namespaces: Namespaces, add) -> None:
+    """ROBOT report's rules on definitions, synonyms, obsolete labels and the class hierarchy."""
+    deprecated = {s for s, o in graph.subject_objects(OWL.deprecated)
+                  if isinstance(o, Literal) and o.toPython() is True}
+    own = sorted((e for e in entities if namespaces.is_own(str(e)) and e not in deprecated), key=str)
+    by_definition: dict[str, list[URIRef]] = defaultdict(list)
+    labels: dict[str, list[URIRef]] = defaultdict(list)
+    exact: dict[str, list[URIRef]] = defaultdict(list)
+    for entity in own:
+        for definition in graph.objects(entity, DEFINITION):
+            by_definition[_norm(definition)].append(entity)
+            if str(definition)[:1].islower():
+                add("lowercase_definition", entity, DEFINITION, str(definition))
+        for label in graph.objects(entity, RDFS.label):
+            labels[_norm(label)].append(entity)
+            if str(label).lower().startswith("obsolete"):
+                add("misused_obsolete_label", entity, RDFS.label, str(label))
+        for synonym in graph.objects(entity, _SYNONYMS[0]):
+            exact[_norm(synonym)].append(entity)
+        for p, o in graph.predicate_objects(entity):
+            if isinstance(o, Literal) and p not in (RDFS.label,) and str(o) != str(o).strip():
+                add("annotation_whitespace", entity, p, str(o))
+        if len(list(graph.objects(entity, OWL.equivalentClass))) > 1:
+            add("multiple_equivalent_classes", entity, OWL.equivalentClass)
+    for definition, holders in by_definition.items():
+        if len(holders) > 1:
+            for entity in holders:
+                add("duplicate_definition", entity, DEFINITION, definition)
+    for synonym, holders in exact.items():
+        if len(set(holders)) > 1:
+            for entity in holders:
+                add("duplicate_exact_synonym", entity, _SYNONYMS[0], synonym)
+    for entity in own:
+        for prop in _SYNONYMS:
+            for synonym in graph.objects(entity, prop):
+                for holder in labels.get(_norm(synonym), ()):
+                    add("duplicate_label_synonym", entity, prop, f"{synonym} (label of {namespaces.curie(holder)})")
+    for entity in deprecated:
+        for label in graph.objects(entity, RDFS.label):
+            if not str(label).startswith("obsolete "):
+                add("missing_obsolete_label", entity, RDFS.label, str(label))
+    for entity, kinds in entities.items():
+        if "class" not in kinds or entity in deprecated or str(entity).startswith(_BUILTIN_NAMESPACES):
+            continue
+        if (entity, RDFS.subClassOf, None) in graph:
+            continue
+        if any(p not in _NOT_AN_ANNOTATION for p in graph.predicates(entity)):
+            add("missing_superclass", entity, RDFS.subClassOf)
+
