@@ -66,7 +66,8 @@ def test_cli_diff_json_and_markdown_and_tree(two_releases, tmp_path):
     assert (report["old"]["version"], report["new"]["version"]) == ("0.1.0", "0.2.0")
     result = runner.invoke(main, ["diff", "--root", str(layout.root), "0.2.0", "tree"])
     assert result.exit_code == 0, result.output
-    assert result.output == "# Changes from 0.2.0 to working tree\n\nNo change.\n"
+    assert result.output == ("# Changes from 0.2.0 to working tree\n\n0.2.0 (2026-12-02) → 0.2.0 (undated).\n\n"
+                             "No change.\n")
     result = runner.invoke(main, ["diff", "--root", str(layout.root), "0.1.0", "0.9.9"])
     assert result.exit_code == 1 and "'0.9.9' is neither a kept release (kept: 0.1.0, 0.2.0)" in result.output
 

@@ -227,9 +227,11 @@ def _query_text(argument: str) -> str:
 @click.option("--client-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds a client has to send a request's head (3x that for its body, and to read an answer).")
 @click.option("--quiet", is_flag=True, help="Do not log requests to standard error.")
+@click.option("--releases", type=click.Path(file_okay=False), default=None,
+              help="Kept releases to serve at /releases/<version>/ (default: the project's releases/).")
 def serve(root: str | None, ontology: str | None, host: str, port: int, time_limit: float, max_results: int,
           max_bytes: int, memory_limit: int, workers: int, max_workers: int | None, max_connections: int,
-          cache: int, client_timeout: float, quiet: bool) -> None:
+          cache: int, client_timeout: float, quiet: bool, releases: str | None) -> None:
     """Serve the release: a read-only SPARQL 1.1 endpoint (/sparql), term pages, VoID and downloads.
 
     Built to face untrusted clients: no SERVICE, bounded time, memory, rows and bytes per query, deadlines
@@ -243,7 +245,8 @@ def serve(root: str | None, ontology: str | None, host: str, port: int, time_lim
                          max_bytes=max_bytes * 2**20, memory_limit=memory_limit * 2**20 or None, workers=workers,
                          max_workers=max_workers, max_connections=max_connections, header_timeout=client_timeout,
                          body_timeout=3 * client_timeout, send_timeout=3 * client_timeout,
-                         cache_bytes=cache * 2**20, quiet=quiet)
+                         cache_bytes=cache * 2**20, quiet=quiet,
+                         releases=(Path(releases) if releases else _layout(root).releases).resolve())
     try:
         serve_forever(config, announce=lambda line: click.echo(line))
     except (QueryError, ValueError, OSError) as exc:

@@ -547,8 +547,9 @@ def _release_layer(kb: LoadedKB, out: _Collector, ids: _Ids, layout: Layout) -> 
     reported = {p.record for p in out.problems if "is in no file under instances/" in p.message}
     shown = release.path / "ciro.ttl"
     shown = str(shown.relative_to(layout.root)) if shown.is_relative_to(layout.root) else str(shown)
-    for curie, (label, line) in sorted(released_terms(release).items()):
-        if curie not in present and curie not in reported:
+    for iri, term in sorted(released_terms(release).items()):
+        curie, label, line = "CIRO:" + iri.removeprefix("https://w3id.org/ciro/CIRO_"), term.label, term.line
+        if iri.startswith("https://w3id.org/ciro/CIRO_") and curie not in present and curie not in reported:
             out.problems.append(Problem(
                 shown, line, curie, "", f"{curie} ('{label}') is in release {release.version} but in no record under "
                 "instances/ and not obsoleted: a released term is never deleted; restore its record with "

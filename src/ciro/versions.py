@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SemVer", "KeptRelease", "kept_releases", "last_release", "released_terms", "MANIFEST"]
+__all__ = ["SemVer", "KeptRelease", "kept_releases", "last_release", "released_terms", "ReleasedTerm", "TermHistory",
+           "term_history", "MANIFEST"]
 
 MANIFEST = "release-manifest.json"
 # Semantic Versioning 2.0.0, section 9-10: MAJOR.MINOR.PATCH, an optional pre-release; build metadata is not
@@ -70,26 +71,56 @@ def last_release(releases_dir: Path) -> KeptRelease | None:
     return releases[-1] if releases else None
 
 
-def released_terms(release: KeptRelease) -> dict[str, tuple[str, int]]:
-    """The terms of a kept release (CIRO's classes and publications, not evidence items): CURIE -> (label, the
-    line of ciro.ttl that declares it). Read with pyoxigraph: this runs on every `ciro validate`."""
+@dataclass(frozen=True)
+class ReleasedTerm:
+    label: str
+    line: int  # the line of the release's ciro.ttl that declares it (0: not found)
+    deprecated: bool
+
+
+@dataclass(frozen=True)
+class TermHistory:
+    first: str  # the version the term first appeared in
+    obsolete_since: str | None  # the first version with the term obsolete, if any
+
+
+def released_terms(release: KeptRelease) -> dict[str, ReleasedTerm]:
+    """The terms of a kept release by IRI: CIRO's classes, properties and publications, not evidence items or
+    the ontology documents. Read with pyoxigraph: this runs on every `ciro validate`."""
     import pyoxigraph
 
     path = release.path / "ciro.ttl"
     store = pyoxigraph.Store()
     store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
     rows = store.query("""
-        SELECT ?term ?label WHERE {
+        SELECT ?term ?label ?deprecated WHERE {
           ?term <http://www.w3.org/2000/01/rdf-schema#label> ?label .
-          FILTER(STRSTARTS(STR(?term), "https://w3id.org/ciro/CIRO_"))
+          FILTER(STRSTARTS(STR(?term), "https://w3id.org/ciro/CIRO_") || STRSTARTS(STR(?term), "https://w3id.org/ciro/vocab/"))
           FILTER NOT EXISTS { ?term a <https://w3id.org/ciro/vocab/Evidence> }
+          OPTIONAL { ?term <http://www.w3.org/2002/07/owl#deprecated> ?deprecated }
         }""")
     lines = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.startswith("CIRO:") and " " in line:
-            lines.setdefault(line.split(" ", 1)[0], number)
+            lines.setdefault("https://w3id.org/ciro/CIRO_" + line.split(" ", 1)[0][5:], number)
     terms = {}
     for row in rows:
-        curie = "CIRO:" + row["term"].value.removeprefix("https://w3id.org/ciro/CIRO_")
-        terms[curie] = (row["label"].value, lines.get(curie, 0))
+        iri = row["term"].value
+        deprecated = row["deprecated"] is not None and row["deprecated"].value == "true"
+        terms[iri] = ReleasedTerm(row["label"].value, lines.get(iri, 0), deprecated)
     return terms
+
+
+def term_history(releases_dir: Path) -> dict[str, TermHistory]:
+    """For every term of any kept release (by IRI): the release it first appeared in, and the first release
+    in which it is obsolete."""
+    history: dict[str, TermHistory] = {}
+    for release in kept_releases(releases_dir):
+        version = str(release.version)
+        for iri, term in released_terms(release).items():
+            seen = history.get(iri)
+            if seen is None:
+                history[iri] = TermHistory(version, version if term.deprecated else None)
+            elif term.deprecated and seen.obsolete_since is None:
+                history[iri] = TermHistory(seen.first, version)
+    return history

@@ -22,6 +22,7 @@ from ..atomic import replace_dir
 from ..layout import Layout
 from .html import esc, page, table
 from .model import CIRO_BASE, KINDS, MAP_KINDS, VOCAB, DocsError, Release, curie, slug
+from .releases import site_term_history, write_releases
 from .resistance_map import dot_available, inline_svg, legend_html, map_dot, neighbourhood_dot, render_svg
 
 __all__ = ["SiteReport", "build_site", "README_IMAGE", "readme_map_svg", "term_iris"]
@@ -71,6 +72,7 @@ class _Site:
         self.footer = footer
         self.draw = draw
         self.pages = 0
+        self.history: dict = {}  # term IRI -> ciro.versions.TermHistory, for the release note on term pages
         from .schema_reference import schema_anchors
 
         self.anchors = schema_anchors(layout.schema)
@@ -305,11 +307,11 @@ class _Site:
         return None
 
     def term_pages(self) -> int:
-        from ..web.pages import term_page_parts
+        from ..web.pages import release_note, term_page_parts
 
         count = 0
         for iri in self.term_list:
-            extra = []
+            extra = [release_note(self.store, iri, self.history, "../releases/", "../releases/index.html")]
             entity = self.release.entities.get(iri)
             if self.draw and entity is not None and entity.kind == "mechanism":
                 svg = render_svg(neighbourhood_dot(self.release, iri, lambda other: f"{slug(other)}.html"))
@@ -384,6 +386,8 @@ def build_site(layout: Layout, release_dir: Path | None = None, out_dir: Path | 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
         site = _Site(layout, store, release, tmp, term_iris(store), footer, draw)
+        site.history = site_term_history(layout)
+        write_releases(site, layout)
         site.assets()
         site.search_index()
         site.overview()

@@ -297,7 +297,9 @@ def diff_markdown(diff: ReleaseDiff, level: int = 1, axioms: bool = True, title:
     leaves the title out and `axioms=False` lists the axioms by count only (the CHANGELOG does both)."""
     h = "#" * level
     old, new = diff.old, diff.new
-    lines = [f"{h} Changes from {old['name']} to {new['name']}", ""] if title else []
+    lines = [f"{h} Changes from {old['name']} to {new['name']}", "",
+             f"{old['version'] or '?'} ({old['date'] or 'undated'}) → {new['version'] or '?'} "
+             f"({new['date'] or 'undated'}).", ""] if title else []
     if diff.empty:
         return "\n".join(lines + ["No change.", ""])
     counts = ", ".join(f"{k.split()[0]} {k.split()[1]}: {n}" for k, n in diff.summary().items() if n)

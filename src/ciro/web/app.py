@@ -10,6 +10,7 @@ Routes:
                           .html .ttl .jsonld .rdf .nt)
   /.well-known/void       VoID description of the dataset
   /ontology/<file>        every release file (also at /<file>, where the ontology IRIs point)
+  /releases/<v>/<file>    every file of each kept release, at its version IRI's path
 """
 
 from __future__ import annotations
@@ -32,7 +33,15 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from .answer import GRAPH_TYPES, Answer, Job, negotiate, serialize_graph
-from .pages import BASE, render_index_page, render_query_form, render_term_page, term_exists, term_triples
+from .pages import (
+    BASE,
+    release_note,
+    render_index_page,
+    render_query_form,
+    render_term_page,
+    term_exists,
+    term_triples,
+)
 from .pool import PoolBusy, QueryStopped, WorkerPool
 from .void import void_triples
 
@@ -60,6 +69,7 @@ class AppConfig:
     max_pinned: int = 256 * 2**20  # response bytes the server may hold for clients still reading
     cache_bytes: int = 64 * 2**20  # answers kept for repeated queries (0: none)
     quiet: bool = False
+    releases: Path | None = None  # the kept releases (releases/<version>/), served at /releases/<version>/
 
 
 class AnswerCache:
@@ -235,6 +245,7 @@ class _Endpoint:
         self.pool = pool
         self.root = config.ontology.resolve()
         self.files = _release_files(self.root)
+        self.releases, self.history = _kept(config.releases)
         self.triples = len(store)
         self.pinned = 0
         self.cache = AnswerCache(config.cache_bytes)
@@ -379,6 +390,7 @@ class _Endpoint:
     async def index(self, request: Request) -> Response:
         links = {"SPARQL endpoint": "/sparql", "VoID description": "/.well-known/void"}
         links.update({f"Download {name}": f"/ontology/{name}" for name in self.files})
+        links.update({f"Release {version} (ciro.owl)": f"/releases/{version}/ciro.owl" for version in self.releases})
         return Response(await run_in_threadpool(render_index_page, self.store, links), media_type="text/html")
 
     def _void_body(self, base: str, name: str) -> bytes:
@@ -399,7 +411,8 @@ class _Endpoint:
             local = iri[len(BASE):]
             by_suffix = {v: k for k, v in _SUFFIXES.items()}
             alternates = {_TERM_TYPES[n]: f"/{local}{by_suffix[n]}" for n in GRAPH_TYPES}
-            return render_term_page(self.store, iri, alternates=alternates).encode("utf-8")
+            return render_term_page(self.store, iri, alternates=alternates,
+                                    extra=release_note(self.store, iri, self.history)).encode("utf-8")
         return serialize_graph(term_triples(self.store, iri), name)
 
     async def other(self, request: Request) -> Response:
@@ -407,6 +420,12 @@ class _Endpoint:
         path = request.scope["path"]
         if request.method not in ("GET", "HEAD"):
             return _plain(405, "this server is read-only", {"Allow": "GET, HEAD"})
+        if path.startswith("/releases/"):
+            version, _, name = path.removeprefix("/releases/").partition("/")
+            if name in self.releases.get(version, ({}, None))[0]:
+                return self._file(name, version)
+            kept = ", ".join(self.releases) or "none"
+            return _plain(404, f"not found: the kept releases are {kept}, each at /releases/<version>/<file>")
         name = path.removeprefix("/ontology/").removeprefix("/")
         if name in self.files:
             return self._file(name)
@@ -427,10 +446,11 @@ class _Endpoint:
         headers = {"Vary": "Accept", "Content-Location": f"/{local}{by_suffix[name]}"}
         return Response(body, 200, headers, media_type=_content_type(_TERM_TYPES[name]))
 
-    def _file(self, name: str) -> Response:
-        path = self.files[name]
+    def _file(self, name: str, version: str | None = None) -> Response:
+        files, root = (self.files, self.root) if version is None else self.releases[version]
+        path = files[name]
         real = Path(os.path.realpath(path))
-        if not real.is_relative_to(self.root) or not real.is_file():  # a link changed since start-up
+        if not real.is_relative_to(root) or not real.is_file():  # a link changed since start-up
             return _plain(404, "not found")
         return FileResponse(real, media_type=_content_type(_FILE_TYPES.get(path.suffix, "application/octet-stream")))
 
@@ -455,6 +475,16 @@ def _release_files(root: Path) -> dict[str, Path]:
             continue
         files[relative.as_posix()] = path
     return files
+
+
+def _kept(releases: Path | None) -> tuple[dict, dict]:
+    """The kept releases as {version: ({file: path}, folder)}, newest first, and the term history they give."""
+    from ..versions import kept_releases, term_history
+
+    if releases is None:
+        return {}, {}
+    kept = {str(r.version): r.path.resolve() for r in reversed(kept_releases(releases))}
+    return {v: (_release_files(p), p) for v, p in kept.items()}, term_history(releases)
 
 
 def make_app(config: AppConfig, store, pool: WorkerPool, log=None) -> App:

@@ -13,8 +13,8 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable
 
-__all__ = ["render_term_page", "term_page_parts", "render_index_page", "render_query_form", "term_exists",
-           "term_triples", "default_href", "BASE"]
+__all__ = ["render_term_page", "term_page_parts", "release_note", "render_index_page", "render_query_form",
+           "term_exists", "term_triples", "default_href", "BASE"]
 
 BASE = "https://w3id.org/ciro/"
 _VOCAB = BASE + "vocab/"
@@ -334,6 +334,29 @@ def term_page_parts(store, iri: str, *, href: Callable[[str], str | None] = defa
         body.append("<footer>This term as data: " + ", ".join(
             f'<a href="{_e(u)}">{_e(t)}</a>' for t, u in alternates.items()) + "</footer>")
     return f"{label} ({curie(iri)})", body, head
+
+
+def release_note(store, iri: str, history: dict, releases_href: str = "/releases/", index_href: str = "") -> str:
+    """One paragraph for a term page (its `extra`): the release the term first appeared in (linked to that
+    release's ciro.owl under `releases_href`), or that it is in no release yet, and whether it is obsolete;
+    `index_href`, if given, links the list of releases. `history` is `ciro.versions.term_history`; evidence
+    items and external terms get no note."""
+    view = _View(store)
+    if not iri.startswith(BASE) or view.is_evidence(iri):
+        return ""
+    seen = history.get(iri)
+    obsolete = any(o.value == "true" for o in view.objects(iri, _OWL + "deprecated"))
+
+    def link(version: str) -> str:
+        return f'<a href="{_e(releases_href)}{_e(version)}/ciro.owl">CIRO {_e(version)}</a>'
+
+    text = f"First released in {link(seen.first)}." if seen else "Not in a release yet: new since the last one."
+    if obsolete:
+        since = f" since {link(seen.obsolete_since)}" if seen and seen.obsolete_since else ""
+        text += f" <strong>Obsolete</strong>{since}: kept for its IRI, not for use."
+    if index_href:
+        text += f' (<a href="{_e(index_href)}">All releases</a>.)'
+    return f'<p class="release">{text}</p>'
 
 
 def render_index_page(store, links: dict[str, str], *, href: Callable[[str], str | None] = default_href) -> str:

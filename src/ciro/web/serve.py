@@ -59,6 +59,7 @@ class ServeConfig:
     max_header_bytes: int = 64 * 1024
     cache_bytes: int = 64 * 2**20
     quiet: bool = False
+    releases: Path | None = None  # kept releases, served at /releases/<version>/
 
 
 class _Coalescing:
@@ -255,7 +256,7 @@ def prepare(config: ServeConfig) -> Prepared:
         pool.shutdown()
         raise
     app = make_app(AppConfig(config.ontology, max_body=config.max_body, cache_bytes=config.cache_bytes,
-                             quiet=config.quiet), store, pool)
+                             quiet=config.quiet, releases=config.releases), store, pool)
     return Prepared(app, pool, sock, len(store))
 
 
