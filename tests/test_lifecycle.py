@@ -82,7 +82,8 @@ def test_a_link_to_an_obsolete_record_names_its_replacement(tmp_path):
     layout = copy_project(tmp_path)
     new = _obsolete_record(layout)
     path = layout.instances / "mechanisms" / "jak1-2-loss-of-function-mutations.yaml"
-    path.write_text(path.read_text().replace("- CIRO:0000115\n", f"- {new}\n", 1))
+    path.write_text(path.read_text().replace("involves_mutation_of:\n- CIRO:0000115\n",
+                                             f"involves_mutation_of:\n- {new}\n", 1))
     errors = _errors(layout)
     assert any(f": CIRO:0000261: involves_mutation_of: {new} is obsolete; link to its replacement CIRO:0000115"
                in e for e in errors), errors

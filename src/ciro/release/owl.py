@@ -170,14 +170,21 @@ def _bind(graph: Graph | Triples, model: OwlModel) -> None:
 
 def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Triples:
     """The records as the schema maps them to RDF (external terms included: the shapes check that xrefs point at
-    them), plus each directed involves_* link as `involves` too: the schema makes every involves_* slot `is_a:
-    involves`, so a mechanism that involves loss of PTEN involves PTEN, and SPARQL finds every target in one hop."""
+    them), plus each link under every link it is a kind of (the schema's `is_a`): a mechanism that involves loss
+    of function of JAK1 involves loss of JAK1 and involves JAK1, and SPARQL finds every target in one hop."""
+    model = model_for(schema_path)
     graph = kb_to_graph(data, schema_path, Triples())
-    involves = VOCAB["involves"]
+    own = {info.iri: [q for q in info.parents if str(q).startswith(str(VOCAB))]
+           for info in model.properties.values() if info.kind == "object"}
     for s, p, o in list(graph):
-        if str(p).startswith(str(VOCAB["involves_"])):
-            graph.add((s, involves, o))
-    _bind(graph, model_for(schema_path))
+        todo, seen = list(own.get(p, ())), set()
+        while todo:
+            parent = todo.pop()
+            if parent not in seen:
+                seen.add(parent)
+                graph.add((s, parent, o))
+                todo.extend(own.get(parent, ()))
+    _bind(graph, model)
     return graph
 
 
