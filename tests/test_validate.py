@@ -267,6 +267,19 @@ def test_a_changed_link_is_reported_at_its_item_and_in_the_same_way_whatever_it_
     assert dangling[1:] == [line.replace(others[0], "CIRO:9999999") for line in dependent]
 
 
+def test_a_dangling_about_object_is_reported_whatever_is_wrong_with_its_relation(project, tmp_path):
+    """The claim check reports a missing about_object itself; when the relation is misspelt it still must."""
+    case = tmp_path / "case"
+    shutil.copytree(CASES / "about_relation_misspelt", case)
+    path = case / "instances" / "mechanisms" / "immune-escape.yaml"
+    path.write_text(path.read_text().replace("about_object: CIRO:0000102", "about_object: CIRO:0000999"))
+    report, _kb = validate(None, project(case))
+    assert [p.format() for p in report.problems] == [
+        "instances/mechanisms/immune-escape.yaml:8: CIRO:0000107: about_relation: 'involve' is not a permissible "
+        "value (did you mean 'involves'?)",
+        "instances/mechanisms/immune-escape.yaml:9: CIRO:0000107: about_object: no record has the id 'CIRO:0000999'"]
+
+
 def _curated_ids(kind: str) -> list[str]:
     import yaml
 

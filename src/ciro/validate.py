@@ -368,26 +368,36 @@ def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector, ids: _Id
         missing, given = ("about_object", "about_relation") if obj is None else ("about_relation", "about_object")
         out.add(evidence, given, f"{given} needs {missing} as well", "reference")
         return
-    if out.failed(evidence.name, "about_relation") or out.failed(evidence.name, "about_object"):
+    if out.failed(evidence.name, "about_object"):
         return  # malformed (schema or identifier layer): said already
+    exists = obj in ids.first or obj in ids.malformed or obj in unread  # the last two: reported where declared
+
+    def unresolved() -> None:  # a dangling about_object, when no claim line below says so
+        if not exists:
+            out.add(evidence, "about_object", f"no record has the id '{obj}'", "reference")
+
+    if out.failed(evidence.name, "about_relation"):
+        unresolved()
+        return
     parent = evidence.parent
     parent_class = index.class_of(parent.kind)
     if relation not in index.slots[parent_class]:
         out.add(evidence, "about_relation", f"{_a(parent_class)} has no '{_short(relation)}' links", "reference")
+        unresolved()
         return
     slots = index.sub_slots.get(relation, {relation})
     if any(out.failed(parent.name, slot, ("yaml", "schema")) for slot in slots):
-        return  # the record's links are not a list of identifiers (yaml or schema layer): nothing to compare with
-    stated = list(dict.fromkeys(v for slot in sorted(slots) for v in _values(parent.data.get(slot))
+        unresolved()  # the record's links are not a list of identifiers (yaml, schema): nothing to compare with
+        return
+    stated = list(dict.fromkeys(v for slot in parent.data if slot in slots for v in _values(parent.data[slot])
                                 if isinstance(v, str)))  # as written, each once
-    exists = obj in ids.first or obj in ids.malformed or obj in unread  # the last two: reported where declared
     if obj not in stated:
         links = f"its {relation} links: {', '.join(stated)}" if stated else f"it has no {relation} links"
         missing = "; no record has that id either" if not exists else ""
         out.add(evidence, "about_object", f"{parent.name} states no {relation} link to '{_short(obj)}' for this "
                 f"evidence to support ({links}){missing}", "reference")
-    elif not exists:
-        out.add(evidence, "about_object", f"no record has the id '{obj}'", "reference")
+    else:
+        unresolved()
 
 
 def _check_cycles(ids: _Ids, index: SchemaIndex, out: _Collector) -> None:
