@@ -238,8 +238,10 @@ def _claim_half(b, pick) -> Injected:
 
 def _broader_cycle(b, pick) -> Injected:
     mechanisms = {m["id"]: m for m in b.records["mechanisms"]}
+    # The narrow one states no origin of its own: through the cycle it would become the broad one's origin too, and
+    # every descendant with another origin would be a second error.
     narrow = pick.record("mechanisms", lambda r: "broader_mechanisms" in r and r["broader_mechanisms"][0] != r["id"]
-                         and pick.free(mechanisms[r["broader_mechanisms"][0]]))
+                         and "origin" not in r and pick.free(mechanisms[r["broader_mechanisms"][0]]))
     broad = mechanisms[narrow["broader_mechanisms"][0]]
     pick.used.add(broad["id"])
     broad.setdefault("broader_mechanisms", []).append(narrow["id"])
@@ -255,6 +257,7 @@ def _broader_cycle(b, pick) -> Injected:
 def _countermeasure_with_nothing(b, pick) -> Injected:
     cm = pick.record("countermeasures")
     cm.pop("counteracts", None)
+    cm.pop("reverses", None)
     cm.pop("acts_on", None)
     cm["has_evidence"] = [e for e in cm["has_evidence"] if e.get("about_relation") not in ("counteracts", "acts_on")]
     return _entry(b, "countermeasure_with_nothing", cm, "", "shacl", "neither counteracts nor acts_on",
