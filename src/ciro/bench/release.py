@@ -202,7 +202,9 @@ def run_release_benchmark(sizes=(1000, 10_000, 100_000), work: Path | None = Non
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": _machine() | {"load_average_start": os.getloadavg()}, "seed": seed, "sizes": {}}
     try:
-        for n in sizes:
+        from ..progress import track
+
+        for n in track(list(sizes), "sizes", unit="size"):
             results["sizes"][str(n)] = run_size(n, work, seed, log)
             shutil.rmtree(work / f"kb-{n}", ignore_errors=True)
     finally:

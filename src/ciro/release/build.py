@@ -20,6 +20,7 @@ from rdflib import Graph
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
 from ..layout import Layout
+from ..progress import track
 from .jsonld import serialize_jsonld
 from .owl import (
     BASE,
@@ -216,13 +217,12 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     try:
         t0 = time.perf_counter()
         (tmp / "imports").mkdir()
-        _serialize(graphs.main, tmp / "ciro.owl", "xml")
-        _serialize(graphs.main, tmp / "ciro.ttl", "turtle")
-        _serialize(graphs.main, tmp / "ciro.jsonld", "json-ld")
-        _serialize(graphs.base, tmp / "ciro-base.owl", "xml")
-        _serialize(graphs.full, tmp / "ciro-full.owl", "xml")
-        _serialize(graphs.external, tmp / "imports" / "ciro-external.owl", "xml")
-        _serialize(graphs.data, tmp / "ciro-data.ttl", "turtle")
+        files = ((graphs.main, "ciro.owl", "xml"), (graphs.main, "ciro.ttl", "turtle"),
+                 (graphs.main, "ciro.jsonld", "json-ld"), (graphs.base, "ciro-base.owl", "xml"),
+                 (graphs.full, "ciro-full.owl", "xml"), (graphs.external, "imports/ciro-external.owl", "xml"),
+                 (graphs.data, "ciro-data.ttl", "turtle"))
+        for graph, name, fmt in track(files, "writing the release", unit="file"):
+            _serialize(graph, tmp / name, fmt)
         step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, imports/, ciro-data.ttl", t0)
 
         t0 = time.perf_counter()
