@@ -88,6 +88,14 @@ def serialize_rdfxml(graph) -> bytes:
             used[ns] = prefix
         predicates[p] = f"{used[ns]}:{local}"
 
+    attr: dict = {}  # quoteattr of each IRI once (most are repeated many times)
+
+    def quoted(term) -> str:
+        text = attr.get(term)
+        if text is None:
+            text = attr[term] = quoteattr(str(term))
+        return text
+
     lines = ['<?xml version="1.0" encoding="utf-8"?>', "<rdf:RDF"]
     for ns, prefix in sorted(used.items(), key=lambda item: item[1]):
         lines.append(f"  xmlns:{prefix}={quoteattr(ns)}")
@@ -100,11 +108,14 @@ def serialize_rdfxml(graph) -> bytes:
             po = spo[subject]
             for p in sorted(po, key=str):
                 tag = predicates[p]
-                for o in sorted(po[p], key=_sort_key):
-                    if isinstance(o, URIRef):
+                objects = po[p]
+                for o in (objects if len(objects) == 1 else sorted(objects, key=_sort_key)):
+                    if type(o) is URIRef:
+                        append(f"    <{tag} rdf:resource={quoted(o)}/>")
+                    elif isinstance(o, URIRef):
                         append(f"    <{tag} rdf:resource={quoteattr(str(o))}/>")
                     elif isinstance(o, BNode):
-                        append(f"    <{tag} rdf:nodeID={quoteattr(str(o))}/>")
+                        append(f"    <{tag} rdf:nodeID={quoted(o)}/>")
                     else:
                         assert isinstance(o, Literal)
                         attrs = ""
