@@ -183,7 +183,7 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
                   engine: str = "fast") -> Path:
     """Build the release into `out_dir` (default ontology/); returns that folder. `engine` runs the SHACL layer
     of the validation ("fast" or "pyshacl")."""
-    from ..curate.schemaindex import generate_json_schema
+    from ..curate.schemaindex import _linkml_version, cached_text, generate_json_schema, schema_digest
     from ..shacl import RULES_FILE, engine_label, generate_shacl
     from ..validate import validate
 
@@ -233,13 +233,17 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         step(4, f"wrote catalog-v001.xml and {QC_REPORT}", t0)
 
         t0 = time.perf_counter()
-        shapes = generate_shacl(layout.schema)
+        # The texts validation already generated and cached by schema digest (generating them imports
+        # linkml.generators: ~1 s)
+        shapes = cached_text("shacl", f"{schema_digest(layout.schema)}.ttl", lambda: generate_shacl(layout.schema))
         rules = (layout.schema.parent / RULES_FILE).read_text(encoding="utf-8")
         (tmp / "ciro.shacl.ttl").write_text(shapes + "\n" + rules, encoding="utf-8")
         step(5, "wrote ciro.shacl.ttl (generated shapes + project rules)", t0)
 
         t0 = time.perf_counter()
-        (tmp / "ciro.schema.json").write_text(generate_json_schema(layout.schema), encoding="utf-8")
+        key = f"{schema_digest(layout.schema)}-linkml{_linkml_version()}.json"
+        text = cached_text("jsonschema", key, lambda: generate_json_schema(layout.schema))
+        (tmp / "ciro.schema.json").write_text(text, encoding="utf-8")
         step(6, "wrote ciro.schema.json", t0)
 
         t0 = time.perf_counter()
