@@ -323,5 +323,5 @@ def test_ciro_build_writes_the_site_after_the_release(graphviz, tmp_path):
     result = _run("build", "--root", str(layout.root), "--out", str(out), "--site", str(site))
     assert result.returncode == 0, result.stderr
     assert (out / "ciro.ttl").is_file() and (site / "map.html").is_file()
-    assert "site written to" in result.stderr
+    assert "site written to" in result.stdout  # a step line: stdout (warnings and errors: stderr)
     assert not (layout.root / "docs").exists()  # a release written elsewhere does not redraw the README map

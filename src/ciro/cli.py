@@ -42,12 +42,13 @@ def main() -> None:
 def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool, engine: str) -> None:
     """Validate instances/ and write the release to ontology/ (nothing is written if validation fails),
     then the documentation site to site/ (as `ciro docs`)."""
+    from .progress import on_terminal, use_bars
     from .release.build import build_release
 
     layout = _layout(root)
+    use_bars(on_terminal())  # a bar for the long steps on a terminal; step lines on stdout either way
     try:
-        release_dir = build_release(layout, Path(out).resolve() if out else None,
-                                    progress=lambda line: click.echo(line, err=True), engine=engine)
+        release_dir = build_release(layout, Path(out).resolve() if out else None, progress=_step, engine=engine)
     except ValidationFailed as exc:
         for problem in exc.problems:
             click.echo(problem.format(), err=True)
@@ -62,19 +63,29 @@ def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool
                     readme_image="auto" if out is None else "no")
 
 
+def _step(line: str) -> None:
+    """A step line on stdout; a warning or an error on stderr."""
+    from .progress import step_line
+
+    if line.startswith(("warning:", "error:")):
+        click.echo(line, err=True)
+    else:
+        step_line(line)
+
+
 def _write_docs(layout: Layout, release_dir: Path | None, site_dir: Path | None, readme_image: str) -> None:
     """Write the site; redraw the README's map: "yes" (an error without Graphviz), "auto" (a warning), "no"."""
     from .docs import README_IMAGE, build_site, readme_map_svg
 
     try:
-        report = build_site(layout, release_dir, site_dir, progress=lambda line: click.echo(line, err=True))
+        report = build_site(layout, release_dir, site_dir, progress=_step)
         if readme_image == "auto" and not report.drawn:
             click.echo(f"warning: {README_IMAGE} not redrawn: Graphviz `dot` not found", err=True)
         elif readme_image != "no":
             image = layout.root / README_IMAGE
             image.parent.mkdir(parents=True, exist_ok=True)
             image.write_text(readme_map_svg(release_dir or layout.ontology), encoding="utf-8")
-            click.echo(f"wrote {image}", err=True)
+            _step(f"wrote {image}")
     except CiroError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -108,9 +119,11 @@ def validate(root: str | None, fmt: str, no_shacl: bool, engine: str, paths: tup
     folders inside instances/, the rest of instances/ is read too so references resolve, and only
     problems in PATHS are reported.
     """
+    from .progress import on_terminal, use_bars
     from .shacl import engine_label
     from .validate import validate as run
 
+    use_bars(fmt == "text" and on_terminal())
     report, _kb = run(list(paths) or None, _layout(root), shacl=not no_shacl, engine=engine)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
@@ -447,9 +460,11 @@ def bench_release(sizes: str, work: str | None, seed: int, json_out: str | None,
     """The real `ciro build` and `ciro validate` at each size, step by step (time, CPU, peak RSS of the process
     tree), against pyoxigraph reading the produced ciro.ttl and writing Turtle, RDF/XML and N-Triples."""
     from .bench.release import release_markdown, run_release_benchmark
+    from .progress import on_terminal, use_bars
 
+    use_bars(on_terminal())
     results = run_release_benchmark([int(n) for n in sizes.split(",")], Path(work) if work else None, seed=seed,
-                                    log=lambda line: click.echo(line, err=True))
+                                    log=_step)
     text = release_markdown(results)
     if json_out:
         Path(json_out).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

@@ -22,6 +22,7 @@ from .curate.loader import LoadedKB, Record, describe, load_paths
 from .curate.quotes import explain_miss, find_quote, read_source_text, split_quote
 from .curate.schemaindex import SchemaIndex, SlotInfo, json_schema, schema_index
 from .layout import Layout
+from .progress import track
 from .shacl.common import ShaclResult
 
 __all__ = ["Report", "validate", "validate_loaded"]
@@ -141,7 +142,7 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
     defs = json_schema(schema_path)["$defs"]
     evidence = {(r.parent.name, r.index): r for r in kb.records if r.parent is not None}
     validators: dict[str, jsonschema.protocols.Validator] = {}
-    for record in kb.records:
+    for record in track(kb.records, "schema layer", unit="record"):
         if record.parent is not None:
             continue  # checked with its parent, where the schema says what it may be
         class_name = index.class_of(record.kind)
@@ -587,7 +588,7 @@ def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             out.add(pub, "source_text", f"cannot read kept source text '{name}': {reason}", "quote")
-    for record in kb.records:
+    for record in track(kb.records, "quotes", unit="record"):
         if record.kind != "evidence" or not kb.selected(record.file):
             continue
         report.quotes_total += 1

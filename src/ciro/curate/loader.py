@@ -398,7 +398,9 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
     chosen = set(files)
     extra = [p for p in _collect(list(context))[0] if p not in chosen] if context else []
     seen: set[Path] = set()
-    for path in extra + files:
+    from ..progress import track
+
+    for path in track(extra + files, "reading instances", unit="file"):
         if path in seen:
             continue
         seen.add(path)

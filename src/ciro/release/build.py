@@ -20,6 +20,7 @@ from rdflib import Graph
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
 from ..layout import Layout
+from ..progress import track
 from .jsonld import serialize_jsonld
 from .owl import (
     BASE,
@@ -193,7 +194,7 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     of the validation ("fast" or "pyshacl"). `release_date` (YYYY-MM-DD) builds a cut release (`ciro release`):
     dated headers, the import by version IRI, a catalog of its own files only; without it, the catalog also
     maps the version IRIs of every release kept under releases/ to its folder."""
-    from ..curate.schemaindex import generate_json_schema
+    from ..curate.schemaindex import _linkml_version, cached_text, generate_json_schema, schema_digest
     from ..shacl import RULES_FILE, engine_label, generate_shacl
     from ..validate import validate
     from ..versions import kept_releases
@@ -228,13 +229,12 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     try:
         t0 = time.perf_counter()
         (tmp / "imports").mkdir()
-        _serialize(graphs.main, tmp / "ciro.owl", "xml")
-        _serialize(graphs.main, tmp / "ciro.ttl", "turtle")
-        _serialize(graphs.main, tmp / "ciro.jsonld", "json-ld")
-        _serialize(graphs.base, tmp / "ciro-base.owl", "xml")
-        _serialize(graphs.full, tmp / "ciro-full.owl", "xml")
-        _serialize(graphs.external, tmp / "imports" / "ciro-external.owl", "xml")
-        _serialize(graphs.data, tmp / "ciro-data.ttl", "turtle")
+        files = ((graphs.main, "ciro.owl", "xml"), (graphs.main, "ciro.ttl", "turtle"),
+                 (graphs.main, "ciro.jsonld", "json-ld"), (graphs.base, "ciro-base.owl", "xml"),
+                 (graphs.full, "ciro-full.owl", "xml"), (graphs.external, "imports/ciro-external.owl", "xml"),
+                 (graphs.data, "ciro-data.ttl", "turtle"))
+        for graph, name, fmt in track(files, "writing the release", unit="file"):
+            _serialize(graph, tmp / name, fmt)
         # ODK's class-level products, from the classified, relaxed, reduced full release (release/products.py)
         products = odk_products(graphs.full, qc_namespaces(layout.schema).prefixes)
         _serialize(products.simple, tmp / "ciro-simple.owl", "xml")
@@ -252,13 +252,17 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         step(4, f"wrote catalog-v001.xml and {QC_REPORT}", t0)
 
         t0 = time.perf_counter()
-        shapes = generate_shacl(layout.schema)
+        # The texts validation already generated and cached by schema digest (generating them imports
+        # linkml.generators: ~1 s)
+        shapes = cached_text("shacl", f"{schema_digest(layout.schema)}.ttl", lambda: generate_shacl(layout.schema))
         rules = (layout.schema.parent / RULES_FILE).read_text(encoding="utf-8")
         (tmp / "ciro.shacl.ttl").write_text(shapes + "\n" + rules, encoding="utf-8")
         step(5, "wrote ciro.shacl.ttl (generated shapes + project rules)", t0)
 
         t0 = time.perf_counter()
-        (tmp / "ciro.schema.json").write_text(generate_json_schema(layout.schema), encoding="utf-8")
+        key = f"{schema_digest(layout.schema)}-linkml{_linkml_version()}.json"
+        text = cached_text("jsonschema", key, lambda: generate_json_schema(layout.schema))
+        (tmp / "ciro.schema.json").write_text(text, encoding="utf-8")
         step(6, "wrote ciro.schema.json", t0)
 
         t0 = time.perf_counter()

@@ -12,6 +12,7 @@ with rdflib's output.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring, encode_basestring_ascii
 
 from rdflib import BNode, Literal, URIRef
 
@@ -21,36 +22,56 @@ from .vocab import RDF, XSD
 __all__ = ["serialize_jsonld"]
 
 _NATIVE = frozenset({XSD.boolean, XSD.integer, XSD.double, XSD.string})
-_key = json.dumps  # the sort key of one item: its JSON text (ASCII-escaped, default separators)
+_key = encode_basestring_ascii  # the sort key of a string: its JSON text, as json.dumps writes it (ASCII-escaped)
+_text = encode_basestring  # a string as the file holds it (ensure_ascii=False)
+_FIRST, _REST, _NIL, _TYPE, _LIST = RDF.first, RDF.rest, RDF.nil, RDF.type, RDF.List
 
 
 def _bnode(node: BNode) -> str:
     return f"_:{node}"
 
 
+def _array(items: list[str], depth: int) -> str:
+    """A JSON array of already written items, laid out as json.dumps(indent=1) lays it out at `depth`."""
+    if not items:
+        return "[]"
+    inner = "\n" + " " * (depth + 1)
+    return "[" + inner + ("," + inner).join(items) + "\n" + " " * depth + "]"
+
+
+def _object(pairs: list[tuple[str, str]], depth: int) -> str:
+    """A JSON object of (key text, value text) pairs, in that order, at `depth`."""
+    inner = "\n" + " " * (depth + 1)
+    return "{" + inner + ("," + inner).join(f"{k}: {v}" for k, v in pairs) + "\n" + " " * depth + "}"
+
+
 class _Writer:
+    """Node objects as text, each with its sort key (its json.dumps(sort_keys=True) text)."""
+
     def __init__(self, spo: dict):
         self.spo = spo
-        self.nodes: dict[str, tuple[str, dict]] = {}  # node id -> (sort key, node)
+        self.nodes: dict[str, tuple[str, str]] = {}  # node id -> (sort key, text)
 
     def collection(self, head) -> list | None:
         """The items of the rdf:List at `head`, or None when it is not a well-formed list (rdflib's rule)."""
-        if head != RDF.nil and not self.spo.get(head, {}).get(RDF.first):
+        if type(head) is not BNode and head != _NIL:
+            return None
+        if head != _NIL and not self.spo.get(head, {}).get(_FIRST):
             return None
         items, seen = [], {head}
         while head:
-            if head == RDF.nil:
+            if head == _NIL:
                 return items
             if isinstance(head, URIRef):
                 return None
             first = rest = None
             for p, objects in self.spo.get(head, {}).items():
                 for o in objects:
-                    if first is None and p == RDF.first:
+                    if first is None and p == _FIRST:
                         first = o
-                    elif rest is None and p == RDF.rest:
+                    elif rest is None and p == _REST:
                         rest = o
-                    elif p != RDF.type or o != RDF.List:
+                    elif p != _TYPE or o != _LIST:
                         return None
             items.append(first)
             head = rest
@@ -59,57 +80,63 @@ class _Writer:
             seen.add(head)
         return items
 
-    def value(self, o) -> tuple[str, object]:
-        """(sort key, JSON value) of one object."""
-        items = self.collection(o) if not isinstance(o, Literal) else None
-        if items is not None:
-            values = [self.value(item) for item in items]  # a list keeps its order
-            return '{"@list": [' + ", ".join(k for k, _ in values) + "]}", {"@list": [v for _, v in values]}
-        if isinstance(o, BNode):
-            self.node(o)
-            ident = _bnode(o)
-            return '{"@id": ' + _key(ident) + "}", {"@id": ident}
-        if isinstance(o, URIRef):
-            return '{"@id": ' + _key(str(o)) + "}", {"@id": str(o)}
+    def value(self, o, depth: int) -> tuple[str, str]:
+        """(sort key, text at `depth`) of one object."""
+        kind = type(o)
+        if kind is not Literal:
+            items = self.collection(o)
+            if items is not None:  # a list keeps its order
+                values = [self.value(item, depth + 2) for item in items]
+                return ('{"@list": [' + ", ".join(k for k, _ in values) + "]}",
+                        _object([('"@list"', _array([t for _, t in values], depth + 1))], depth))
+            if kind is BNode or isinstance(o, BNode):
+                self.node(o)
+                ident = _bnode(o)
+            else:
+                ident = str(o)
+            return '{"@id": ' + _key(ident) + "}", _object([('"@id"', _text(ident))], depth)
         text = str(o)
         if o.datatype:
-            # rdflib passes use_native_types as a tuple, always true: these four come out as JSON values
-            value = o.toPython() if o.datatype in _NATIVE else text
-            return ('{"@type": ' + _key(str(o.datatype)) + ', "@value": ' + _key(value) + "}",
-                    {"@type": str(o.datatype), "@value": value})
+            if o.datatype in _NATIVE:  # rdflib passes use_native_types as a tuple, always true: JSON values
+                value = o.toPython()
+                key = text_value = _key(value) if isinstance(value, str) else json.dumps(value)
+                if isinstance(value, str):
+                    text_value = _text(value)
+            else:
+                key, text_value = _key(text), _text(text)
+            return ('{"@type": ' + _key(str(o.datatype)) + ', "@value": ' + key + "}",
+                    _object([('"@type"', _text(str(o.datatype))), ('"@value"', text_value)], depth))
         if o.language:
             return ('{"@language": ' + _key(o.language) + ', "@value": ' + _key(text) + "}",
-                    {"@language": o.language, "@value": text})
-        return '{"@value": ' + _key(text) + "}", {"@value": text}
+                    _object([('"@language"', _text(o.language)), ('"@value"', _text(text))], depth))
+        return '{"@value": ' + _key(text) + "}", _object([('"@value"', _text(text))], depth)
 
     def node(self, s) -> None:
         ident = str(s) if isinstance(s, URIRef) else _bnode(s)
         if ident in self.nodes:
             return
-        self.nodes[ident] = ("", {})  # claimed before its values are written (a value may lead back here)
-        fields: dict[str, list] = {}
+        self.nodes[ident] = ("", "")  # claimed before its values are written (a value may lead back here)
+        fields: dict[str, list[tuple[str, str]]] = {}
         for p, objects in self.spo[s].items():
-            if p == RDF.type:
-                types = [(_key(str(o)), str(o)) if isinstance(o, URIRef) else self.value(o) for o in objects]
-                fields["@type"] = types
+            if p == _TYPE:
+                fields["@type"] = [(_key(str(o)), _text(str(o))) if isinstance(o, URIRef) else self.value(o, 3)
+                                   for o in objects]
             else:
-                fields[str(p)] = [self.value(o) for o in objects]
-        node = {"@id": ident}
-        parts = ['"@id": ' + _key(ident)]
+                fields[str(p)] = [self.value(o, 3) for o in objects]
+        keys, pairs = ['"@id": ' + _key(ident)], [('"@id"', _text(ident))]
         for name in sorted(fields):
-            values = sorted(fields[name], key=lambda kv: kv[0])
-            node[name] = [v for _, v in values]
-            parts.append(_key(name) + ": [" + ", ".join(k for k, _ in values) + "]")
-        self.nodes[ident] = ("{" + ", ".join(parts) + "}", node)
+            values = sorted(fields[name])
+            keys.append(_key(name) + ": [" + ", ".join(k for k, _ in values) + "]")
+            pairs.append((_text(name), _array([t for _, t in values], 2)))
+        self.nodes[ident] = ("{" + ", ".join(keys) + "}", _object(pairs, 1))
 
 
 def serialize_jsonld(graph: Triples) -> str:
     """The JSON-LD text of `graph` (expanded form, every array sorted), ending in a newline."""
     spo = graph.by_subject()
-    referenced = {o for po in spo.values() for objects in po.values() for o in objects if isinstance(o, BNode)}
+    referenced = {o for po in spo.values() for objects in po.values() for o in objects if type(o) is BNode}
     writer = _Writer(spo)
     for s in spo:
         if isinstance(s, URIRef) or (isinstance(s, BNode) and s not in referenced):
             writer.node(s)
-    nodes = [node for _, node in sorted(writer.nodes.values(), key=lambda kv: kv[0])]
-    return json.dumps(nodes, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return _array([text for _, text in sorted(writer.nodes.values())], 0) + "\n"

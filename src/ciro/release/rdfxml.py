@@ -1,4 +1,4 @@
-"""A deterministic RDF/XML writer: one rdf:Description per subject, declarations before use.
+"""A deterministic RDF/XML writer: one typed node element per subject, as the OWL API writes, declarations first.
 
 rdflib's RDF/XML writers order subjects and nesting by Python set iteration, which changes with the
 hash seed, so two builds of the same input differ. The release must be byte-reproducible; this writer
@@ -67,9 +67,27 @@ def _sections(spo: dict) -> list[tuple[str, list]]:
     return [(title, subjects) for title, subjects in result if subjects]
 
 
-def serialize_rdfxml(graph) -> bytes:
+# The element a subject is written as when its rdf:type allows (OWL API style: <owl:Class rdf:about=...>):
+# named subjects by their section's type, blank nodes by the first of these they have.
+_BLANK_ELEMENTS = (OWL.Axiom, OWL.Restriction, OWL.AllDisjointClasses, OWL.Class)
+_BUILT_IN = (str(OWL), str(RDF), str(RDFS))
+
+
+def _element_type(subject, po: dict):
+    types = po.get(RDF.type, ())
+    kinds = _BLANK_ELEMENTS if isinstance(subject, BNode) else [k for _t, k in SECTIONS if k is not None]
+    return next((k for k in kinds if k in types), None)
+
+
+def serialize_rdfxml(graph, typed: bool = True) -> bytes:
     """RDF/XML for `graph` (an rdflib Graph or a Triples), identical bytes for identical graphs (given stable
-    blank-node ids). Works on a subject -> predicate -> objects table: one pass, no store look-ups."""
+    blank-node ids). Works on a subject -> predicate -> objects table: one pass, no store look-ups.
+
+    `typed` (the release's form) writes each subject as a typed node element, as the OWL API does
+    (`<owl:Class rdf:about=...>`), the ontology header first (the OWL API's AutoIRIMapper and ROBOT find the
+    ontology IRI there, and in xml:base), its IRI-valued annotations (licence, sources) in a second
+    description after the annotation properties (see the module's note on OWL API 3.4.3). `typed=False`
+    writes one rdf:Description per subject, annotation properties first: the older form, kept to compare."""
     if isinstance(graph, Triples):
         spo = graph.by_subject()
     else:
@@ -78,41 +96,101 @@ def serialize_rdfxml(graph) -> bytes:
             spo.setdefault(s, {}).setdefault(p, set()).add(o)
     bound = {str(ns): prefix for prefix, ns in graph.namespaces() if prefix}
     used: dict[str, str] = {str(RDF): "rdf"}
-    predicates = {}
-    for p in sorted({p for po in spo.values() for p in po}, key=str):
-        ns, local = split_uri(p)
-        if ns not in used:
-            prefix = bound.get(ns) or _WELL_KNOWN.get(ns)
-            if not prefix or prefix in used.values() or prefix == "xml":
-                prefix = f"ns{len(used)}"
-            used[ns] = prefix
-        predicates[p] = f"{used[ns]}:{local}"
+    names = {}
 
+    def qname(iri) -> str:
+        if iri not in names:
+            ns, local = split_uri(iri)
+            if ns not in used:
+                prefix = bound.get(ns) or _WELL_KNOWN.get(ns)
+                if not prefix or prefix in used.values() or prefix == "xml":
+                    prefix = f"ns{len(used)}"
+                used[ns] = prefix
+            names[iri] = f"{used[ns]}:{local}"
+        return names[iri]
+
+    for p in sorted({p for po in spo.values() for p in po}, key=str):
+        qname(p)
+    elements = {}
+    if typed:
+        for subject, po in spo.items():
+            kind = _element_type(subject, po)
+            if kind is not None:
+                elements[subject] = kind
+        for kind in sorted(set(elements.values()), key=str):
+            qname(kind)
+
+    attr: dict = {}  # quoteattr of each IRI once (most are repeated many times)
+
+    def quoted(term) -> str:
+        text = attr.get(term)
+        if text is None:
+            text = attr[term] = quoteattr(str(term))
+        return text
+
+    ontologies = [s for s, po in spo.items() if OWL.Ontology in po.get(RDF.type, ())]
     lines = ['<?xml version="1.0" encoding="utf-8"?>', "<rdf:RDF"]
+    if typed and len(ontologies) == 1:
+        lines.append(f"  xml:base={quoteattr(str(ontologies[0]))}")
     for ns, prefix in sorted(used.items(), key=lambda item: item[1]):
         lines.append(f"  xmlns:{prefix}={quoteattr(ns)}")
     lines[-1] += ">"
     append = lines.append
-    for title, subjects in _sections(spo):
+
+    def write(subject, po: dict) -> None:
+        kind = elements.get(subject)
+        tag = names[kind] if kind is not None else "rdf:Description"
+        opening = len(lines)
+        append(f"  <{tag} {_node_attr(subject)}>")
+        for p in sorted(po, key=str):
+            ptag = names[p]
+            objects = po[p]
+            if p == RDF.type and kind is not None:
+                objects = objects - {kind}
+            for o in (objects if len(objects) == 1 else sorted(objects, key=_sort_key)):
+                if type(o) is URIRef:
+                    append(f"    <{ptag} rdf:resource={quoted(o)}/>")
+                elif isinstance(o, URIRef):
+                    append(f"    <{ptag} rdf:resource={quoteattr(str(o))}/>")
+                elif isinstance(o, BNode):
+                    append(f"    <{ptag} rdf:nodeID={quoted(o)}/>")
+                else:
+                    assert isinstance(o, Literal)
+                    attrs = ""
+                    if o.language:
+                        attrs = f" xml:lang={quoteattr(o.language)}"
+                    elif o.datatype is not None:
+                        attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
+                    append(f"    <{ptag}{attrs}>{escape(str(o))}</{ptag}>")
+        if len(lines) == opening + 1:  # nothing but its type: an empty element, as the OWL API writes it
+            lines[opening] = f"  <{tag} {_node_attr(subject)}/>"
+        else:
+            append(f"  </{tag}>")
+
+    sections = _sections(spo)
+    later: dict = {}  # the ontology header's IRI-valued annotations, written after the annotation properties
+    if typed:
+        header = [(title, subjects) for title, subjects in sections if title == "Ontology"]
+        sections = header + [(title, subjects) for title, subjects in sections if title != "Ontology"]
+    for title, subjects in sections:
         append(f"  <!-- {title} -->")
         for subject in subjects:
-            append(f"  <rdf:Description {_node_attr(subject)}>")
             po = spo[subject]
-            for p in sorted(po, key=str):
-                tag = predicates[p]
-                for o in sorted(po[p], key=_sort_key):
-                    if isinstance(o, URIRef):
-                        append(f"    <{tag} rdf:resource={quoteattr(str(o))}/>")
-                    elif isinstance(o, BNode):
-                        append(f"    <{tag} rdf:nodeID={quoteattr(str(o))}/>")
-                    else:
-                        assert isinstance(o, Literal)
-                        attrs = ""
-                        if o.language:
-                            attrs = f" xml:lang={quoteattr(o.language)}"
-                        elif o.datatype is not None:
-                            attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
-                        append(f"    <{tag}{attrs}>{escape(str(o))}</{tag}>")
-            append("  </rdf:Description>")
+            if typed and title == "Ontology":
+                iri_valued = {p: objects for p, objects in po.items() if not str(p).startswith(_BUILT_IN)
+                              and any(isinstance(o, URIRef) for o in objects)}
+                if iri_valued:
+                    later[subject] = iri_valued
+                    po = {p: objects for p, objects in po.items() if p not in iri_valued}
+            write(subject, po)
+        if title == "Annotation properties" and later:
+            append("  <!-- Ontology annotations with IRI values (after their properties' declarations) -->")
+            for subject in sorted(later, key=_sort_key):
+                elements.pop(subject, None)
+                write(subject, later[subject])
+            later = {}
+    for subject in sorted(later, key=_sort_key):  # no annotation property section: at the end
+        elements.pop(subject, None)
+        write(subject, later[subject])
     append("</rdf:RDF>")
     return ("\n".join(lines) + "\n").encode("utf-8")

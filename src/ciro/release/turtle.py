@@ -28,6 +28,10 @@ from .vocab import RDF, RDFS
 __all__ = ["serialize_turtle"]
 
 _SUBJECT, _VERB, _OBJECT = 0, 1, 2
+# Membership in sets, not `==`: rdflib's term __eq__ is Python code, and these tests run millions of times.
+_NIL = frozenset({RDF.nil})
+_TYPE = frozenset({RDF.type})
+_FIRST_TWO = frozenset({RDF.type, RDFS.label})
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _INDENT = "    "
 
@@ -83,13 +87,16 @@ class _Writer:
         return result
 
     def label(self, node, position: int) -> str:
-        if node == RDF.nil:
+        if type(node) is Literal:
+            return node._literal_n3(use_plain=True, qname_callback=self._datatype)
+        if node in _NIL:
             return "()"
-        if position == _VERB and node == RDF.type:
+        if position == _VERB and node in _TYPE:
             return "a"
-        if isinstance(node, Literal):
-            return node._literal_n3(use_plain=True, qname_callback=lambda dt: self.pname(dt, False))
         return self.pname(node, position == _VERB) or node.n3()
+
+    def _datatype(self, datatype) -> str | None:
+        return self.pname(datatype, False)
 
     # --- the document ----------------------------------------------------------------------------------------
     def preprocess(self) -> None:
@@ -108,7 +115,7 @@ class _Writer:
                             datatypes.add(o.datatype)
                     elif references[o] == 1:
                         pname(o, False)
-        for p in sorted(predicates - {RDF.type}, key=str):
+        for p in sorted(predicates - _TYPE, key=str):
             pname(p, True)
         for datatype in sorted(datatypes, key=str):
             pname(datatype, False)
@@ -147,7 +154,7 @@ class _Writer:
         if not po:
             return
         order = [p for p in (RDF.type, RDFS.label) if p in po]
-        order += sorted((p for p in po if p not in (RDF.type, RDFS.label)), key=str)
+        order += sorted((p for p in po if p not in _FIRST_TWO), key=str)
         for n, predicate in enumerate(order):
             if n:
                 self.out.append(" ;\n" + _INDENT * (self.depth + 1))
@@ -205,7 +212,7 @@ class _Writer:
         if self._value(node, RDF.first) is None:
             return False
         while node:
-            if node != RDF.nil and sum(len(v) for v in self.spo.get(node, {}).values()) != 2:
+            if node not in _NIL and sum(len(v) for v in self.spo.get(node, {}).values()) != 2:
                 return False
             node = self._value(node, RDF.rest)
         return True
