@@ -123,7 +123,7 @@ EXPECTED: dict[str, object] = {
     },
     "checkpoints-beyond-pd1-pdl1-ctla4.rq": {
         # LAG3, TIGIT and KLRC1 are figure keywords only: no mechanism involves them (issue 17).
-        (C("0000107"), "HAVCR2", "https://identifiers.org/hgnc:18437", "TIM-3 upregulation"),
+        (C("0000107"), "HAVCR2", "http://identifiers.org/hgnc/18437", "TIM-3 upregulation"),
     },
     "microbes.rq": {
         (C("0000175"), "Akkermansia muciniphila", "http://purl.obolibrary.org/obo/NCBITaxon_239935",
@@ -197,7 +197,7 @@ EXPECTED: dict[str, object] = {
          "molecular function."),
         (C("0000162"), "TGF-β",
          "TGF-β is a family of three cytokines, TGFB1 (HGNC:11766), TGFB2 (HGNC:11768) and TGFB3 (HGNC:11769); the "
-         "caption does not say which, and no identifier for the family was verified."),
+         "caption does not say which, so they are its narrower matches; no identifier for the family was verified."),
         (C("0000129"), "gut microbiome",
          "NCBITaxon:749906 'gut metagenome' (listed in the figure record's organisms) is a taxon for metagenomic "
          "sequence samples, not the microbial community itself, so it is not used as an exact match."),
@@ -368,11 +368,11 @@ def test_parameterised_questions_answer_for_other_inputs(store):
     assert answer(run_query(store, text)) == {
         (C("0000390"), "modulation of the gut microbiome", "intestinal microflora", C("0000102"), None,
          "10.3389/fcell.2020.580140")}
-    text = read("mechanisms-involving-gene.rq").replace("hgnc:6190", "hgnc:6192")  # JAK2
+    text = read("mechanisms-involving-gene.rq").replace("hgnc/6190", "hgnc/6192")  # JAK2
     assert answer(run_query(store, text)) == {
         (C("0000261"), "JAK1/2 loss-of-function mutations", C("0000117"), "JAK2", how)
         for how in ("involves mutation of", "involves loss of function of", "involves loss of")}
-    text = read("mechanisms-involving-gene.rq").replace("<https://identifiers.org/hgnc:6190>",
+    text = read("mechanisms-involving-gene.rq").replace("<http://identifiers.org/hgnc/6190>",
                                                         "<http://purl.obolibrary.org/obo/CL_0000084>")
     assert answer(run_query(store, text)) == {(C("0000299"), "lack or exhaustion of T cells", C("0000156"),
                                                "T cell", "involves loss of")}

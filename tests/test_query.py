@@ -24,7 +24,7 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?mechanism WHERE {
   ?m cirovocab:involves ?t ; rdfs:label ?mechanism .
-  ?t skos:exactMatch <https://identifiers.org/hgnc:6190> .
+  ?t skos:exactMatch <http://identifiers.org/hgnc/6190> .
 } ORDER BY ?mechanism
 """
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import bioregistry
 import pytest
@@ -50,18 +53,43 @@ def test_a_second_ciro_prefix_would_capture_ciro_ids(tmp_path):
     assert SchemaView(str(trap)).expand_curie("CIRO:0000100") != "https://w3id.org/ciro/CIRO_0000100"
 
 
-def test_external_prefixes_follow_the_bioregistry(view):
-    """OBO PURLs for OBO Foundry ontologies, identifiers.org (MIRIAM) otherwise, as the Bioregistry says."""
+def test_external_prefixes_are_the_canonical_ones(view):
+    """Each prefix expands as the prefixmaps 'merged' context says where it has the prefix (the context
+    linkml-lint's canonical_prefixes rule and OAK read: http://identifiers.org/hgnc/ for HGNC), else as the
+    Bioregistry says (OBO PURLs for OBO Foundry ontologies, identifiers.org otherwise)."""
+    from prefixmaps import load_multi_context
+
+    merged = load_multi_context(["merged"]).as_dict()
     own = {"linkml", "CIRO", "cirovocab", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "oboInOwl", "fabio"}
-    checked = 0
+    checked = canonical = 0
     for prefix, pdef in view.schema.prefixes.items():
         if prefix in own:
             continue
         resource = bioregistry.get_resource(prefix)
         assert resource is not None, prefix
-        assert str(pdef.prefix_reference) == resource.get_uri_prefix(priority=["obofoundry", "miriam"]), prefix
+        if prefix in merged:
+            assert str(pdef.prefix_reference) == merged[prefix], prefix
+            canonical += 1
+        else:
+            assert str(pdef.prefix_reference) == resource.get_uri_prefix(priority=["obofoundry", "miriam"]), prefix
         checked += 1
-    assert checked >= 10
+    assert checked >= 10 and canonical >= 4
+    assert view.schema.prefixes["HGNC"].prefix_reference == "http://identifiers.org/hgnc/"
+
+
+def test_linkml_lint_finds_no_non_canonical_prefix(tmp_path):
+    def lint(path: Path) -> str:
+        result = subprocess.run([str(Path(sys.executable).with_name("linkml-lint")), str(path)],
+                                capture_output=True, text=True, timeout=600)
+        assert "Traceback" not in result.stderr
+        return result.stdout + result.stderr
+
+    assert "canonical_prefixes" not in lint(SCHEMA)
+    # the IRIs CIRO used before: linkml-lint flags them
+    old = tmp_path / "ciro.yaml"
+    old.write_text(SCHEMA.read_text(encoding="utf-8").replace('HGNC: "http://identifiers.org/hgnc/"',
+                                                              'HGNC: "https://identifiers.org/hgnc:"'))
+    assert "canonical_prefixes" in lint(old)
 
 
 def test_schema_ids_are_unique(view):

@@ -309,7 +309,9 @@ def test_void_description(base, store):
 def test_release_downloads(base, fresh_release):
     for name, media in (("ciro.owl", "application/rdf+xml"), ("ciro.ttl", "text/turtle"),
                         ("ciro.jsonld", "application/ld+json"), ("imports/ciro-external.owl", "application/rdf+xml"),
-                        ("catalog-v001.xml", "application/xml"), ("release-manifest.json", "application/json")):
+                        ("catalog-v001.xml", "application/xml"), ("release-manifest.json", "application/json"),
+                        ("ciro-simple.owl", "application/rdf+xml"), ("ciro.obo", "text/obo"),
+                        ("ciro.json", "application/json"), ("ciro.sssom.tsv", "text/tab-separated-values")):
         status, got, _, body = fetch(f"{base}/ontology/{name}")
         assert (status, got) == (200, media), name
         assert body == (fresh_release / name).read_bytes()
@@ -387,5 +389,5 @@ def test_term_page_is_a_pure_function_of_the_store(store):
     assert page == render_term_page(scratch, jak, href=lambda iri: iri.rsplit("/", 1)[-1] + ".html"
                                     if iri.startswith("https://w3id.org/ciro/") else iri)
     assert '<a href="CIRO_0000261.html">JAK1/2 loss-of-function mutations</a>' in page  # referenced by
-    assert '<a href="https://identifiers.org/hgnc:6190">' in page
+    assert '<a href="http://identifiers.org/hgnc/6190">' in page
     assert 'href="javascript:' not in page and "javascript:alert(1)" in page

@@ -22,6 +22,7 @@ from ..curate.errors import BuildError, ValidationFailed
 from ..layout import Layout
 from ..progress import track
 from .jsonld import serialize_jsonld
+from .model import model_for
 from .owl import (
     BASE,
     BASE_IRI,
@@ -38,6 +39,7 @@ from .owl import (
 from .products import odk_products
 from .qc import Namespaces, QCReport, run_qc
 from .rdfxml import serialize_rdfxml
+from .sssom import mapping_set
 from .triples import Triples
 from .turtle import serialize_turtle
 from .vocab import OWL, SIMPLE_IRI
@@ -57,6 +59,7 @@ RELEASE_FILES = (
     "ciro-simple.owl",
     "ciro.obo",
     "ciro.json",
+    "ciro.sssom.tsv",
     "imports/ciro-external.owl",
     "catalog-v001.xml",
     "ciro.shacl.ttl",
@@ -240,8 +243,9 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         _serialize(products.simple, tmp / "ciro-simple.owl", "xml")
         (tmp / "ciro.obo").write_text(products.obo, encoding="utf-8")
         (tmp / "ciro.json").write_text(products.json, encoding="utf-8")
+        (tmp / "ciro.sssom.tsv").write_text(mapping_set(kb.data, model_for(layout.schema)), encoding="utf-8")
         step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, ciro-simple.owl, ciro.obo, "
-                "ciro.json, imports/, ciro-data.ttl", t0)
+                "ciro.json, ciro.sssom.tsv, imports/, ciro-data.ttl", t0)
 
         t0 = time.perf_counter()
         version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))

@@ -51,7 +51,8 @@ _TERM_TYPES = {"html": "text/html", **GRAPH_TYPES}
 _SUFFIXES = {".html": "html", ".ttl": "turtle", ".nt": "ntriples", ".rdf": "rdfxml", ".jsonld": "jsonld"}
 _FILE_TYPES = {".owl": "application/rdf+xml", ".ttl": "text/turtle", ".jsonld": "application/ld+json",
                ".xml": "application/xml", ".json": "application/json", ".md": "text/markdown",
-               ".html": "text/html", ".txt": "text/plain"}
+               ".html": "text/html", ".txt": "text/plain", ".obo": "text/obo",
+               ".tsv": "text/tab-separated-values"}
 _TERM_PATH = re.compile(r"/((?:CIRO_\d+)|(?:vocab/[A-Za-z][A-Za-z0-9_]*))(\.[a-z]+)?")
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")

@@ -75,6 +75,9 @@ def curie(iri: str) -> str:
         return f"{obo.group(1)}:{obo.group(2)}"
     if iri.startswith("https://identifiers.org/"):
         return iri[len("https://identifiers.org/"):]
+    legacy = re.fullmatch(r"http://identifiers\.org/([a-z.]+)/(\w+)", iri)  # prefixmaps' form: hgnc/6190
+    if legacy:
+        return f"{legacy.group(1)}:{legacy.group(2)}"
     return iri
 
 
