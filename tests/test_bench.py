@@ -110,3 +110,28 @@ def test_synthetic_terms_are_distinct(tmp_path, monkeypatch, seed):
                 labels.setdefault(term["parent"], set()).add(term["parent_label"])
     assert labels and all(len(names) == 1 for names in labels.values())
     assert sum(1 for c in labels if c.startswith("CHEBI:")) > 10
+
+
+def test_measure_reports_peak_memory_and_steps():
+    """bench release's probe: the peak RSS of the process tree and the build's step lines, each with its time."""
+    import sys
+
+    from ciro.bench.release import _steps, measure
+
+    script = ("import time; print('[1/2] small (0.00 s)', flush=True); block = bytearray(300 * 2**20); "
+              "block[::4096] = b'x' * len(block[::4096]); time.sleep(0.5); print('[2/2] big (0.50 s)', flush=True)")
+    run = measure([sys.executable, "-c", script], interval=0.02)
+    assert run["returncode"] == 0 and run["peak_mb"] > 300 and run["wall_s"] >= 0.5
+    steps = _steps(run)
+    assert [s["step"] for s in steps] == [1, 2] and steps[1]["peak_mb"] > 300 > steps[0]["peak_mb"]
+
+
+def test_bench_release_quick_size(tmp_path):
+    """The quick size of `scripts/bench.py release`: the real build and validate, and the reference, in one table."""
+    result = CliRunner().invoke(main, ["bench", "release", "--sizes", "400", "--work", str(tmp_path / "w"),
+                                       "--json", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    size = json.loads((tmp_path / "r.json").read_text())["sizes"]["400"]
+    assert size["build"]["returncode"] == 0 and len(size["build"]["steps"]) == 7
+    assert size["reference"]["triples"] > 1000 and size["validate"]["returncode"] == 0
+    assert "build ÷ reference" in result.output

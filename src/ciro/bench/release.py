@@ -140,7 +140,7 @@ def _steps(run: Measured) -> list[dict]:
 
 
 def _short_step(text: str) -> str:
-    return re.sub(r"\s*\(.*$|: .*$|;.*$", "", text)[:60]
+    return re.sub(r"\s*\(.*$|: .*$|;.*$", "", text)[:100]
 
 
 def _ciro(*args: str) -> list[str]:
@@ -239,15 +239,17 @@ def release_markdown(results: dict) -> str:
     lines.append(row("**`ciro validate`**: wall / CPU / peak RSS",
                      lambda s: f"**{_s(s['validate']['wall_s'])}** / {_s(s['validate']['cpu_s'])} / "
                                f"{_mb(s['validate']['peak_mb'])}"))
-    steps = {}
+    steps: dict[int, dict] = {}
+    labels: dict[int, str] = {}
     for n in names:
         for step in sizes[n].get("build", {}).get("steps", []):
-            steps.setdefault((step["step"], step["text"]), {})[n] = step
+            steps.setdefault(step["step"], {})[n] = step
+            labels.setdefault(step["step"], re.sub(r"(?<![\w-])\d[\d,]*", "N", step["text"]))
     lines.append("\n`ciro build`, step by step: wall / CPU / peak RSS\n\n" + head)
-    for (k, text), by_size in sorted(steps.items()):
+    for k, by_size in sorted(steps.items()):
         cells = [f"{_s(by_size[n]['wall_s'])} / {_s(by_size[n]['cpu_s'])} / {_mb(by_size[n]['peak_mb'])}"
                  if n in by_size else "—" for n in names]
-        lines.append(f"| {k}. {text} | " + " | ".join(cells) + " |\n")
+        lines.append(f"| {k}. {labels[k]} | " + " | ".join(cells) + " |\n")
     machine = results["machine"]
     lines.append(f"\nMachine: {machine['cpus']} CPUs, {machine['memory_gb']} GB, Python {machine['python']}, "
                  f"{machine['platform']}; load average {machine['load_average_start'][0]:.1f} at the start, "

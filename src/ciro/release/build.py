@@ -21,7 +21,7 @@ from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
 from ..layout import Layout
 from ..progress import track
-from .jsonld import serialize_jsonld
+from .jsonld import write_jsonld
 from .model import model_for
 from .owl import (
     BASE,
@@ -38,10 +38,10 @@ from .owl import (
 )
 from .products import odk_products
 from .qc import Namespaces, QCReport, run_qc
-from .rdfxml import serialize_rdfxml
+from .rdfxml import write_rdfxml
 from .sssom import mapping_set
 from .triples import Triples
-from .turtle import serialize_turtle
+from .turtle import write_turtle
 from .vocab import OWL, SIMPLE_IRI
 
 __all__ = [
@@ -79,19 +79,18 @@ ONTOLOGY_FILES = {
 
 
 def _serialize(graph: Graph | Triples, path: Path, fmt: str) -> None:
+    """Write one release file, streamed from the triple table (jsonld.py, rdfxml.py, turtle.py)."""
     if fmt == "json-ld":
         # Every blank node of the release has a stable id (restrictions, lists, axioms are named by what they
         # describe), so sorting the arrays is all it takes to make JSON-LD reproducible: jsonld.py writes what
         # rdflib's serializer wrote, sorted (_sorted_jsonld below), directly.
-        path.write_text(serialize_jsonld(graph), encoding="utf-8")
-        return
-    if fmt == "xml":
-        path.write_bytes(serialize_rdfxml(graph))
-        return
-    if isinstance(graph, Triples) and fmt == "turtle":
-        path.write_bytes(serialize_turtle(graph))  # what rdflib's serializer writes (turtle.py)
-        return
-    path.write_bytes(graph.serialize(format=fmt, encoding="utf-8"))
+        write_jsonld(graph, path)
+    elif fmt == "xml":
+        write_rdfxml(graph, path)
+    elif fmt == "turtle" and isinstance(graph, Triples):
+        write_turtle(graph, path)  # what rdflib's serializer writes (turtle.py)
+    else:
+        path.write_bytes(graph.serialize(format=fmt, encoding="utf-8"))
 
 
 def to_rdflib(triples: Triples) -> Graph:
@@ -287,8 +286,9 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
 def _write_manifest(tmp: Path, layout: Layout, version: str, release_date: str | None) -> None:
     files = []
     for name in RELEASE_FILES[:-1]:
-        data = (tmp / name).read_bytes()
-        files.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        with (tmp / name).open("rb") as handle:  # in chunks: the largest files are hundreds of MB at scale
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        files.append({"file": name, "sha256": digest, "size": (tmp / name).stat().st_size})
     manifest = {
         "ontology_iri": str(ONTOLOGY_IRI),
         "version_iri": str(version_iri(ONTOLOGY_IRI, version)),

@@ -19,7 +19,7 @@ from rdflib import BNode, Literal, URIRef
 from .triples import Triples
 from .vocab import RDF, XSD
 
-__all__ = ["serialize_jsonld"]
+__all__ = ["serialize_jsonld", "write_jsonld", "jsonld_chunks"]
 
 _NATIVE = frozenset({XSD.boolean, XSD.integer, XSD.double, XSD.string})
 _key = encode_basestring_ascii  # the sort key of a string: its JSON text, as json.dumps writes it (ASCII-escaped)
@@ -123,20 +123,38 @@ class _Writer:
                                    for o in objects]
             else:
                 fields[str(p)] = [self.value(o, 3) for o in objects]
-        keys, pairs = ['"@id": ' + _key(ident)], [('"@id"', _text(ident))]
+        pairs = [('"@id"', _text(ident))]
         for name in sorted(fields):
             values = sorted(fields[name])
-            keys.append(_key(name) + ": [" + ", ".join(k for k, _ in values) + "]")
             pairs.append((_text(name), _array([t for _, t in values], 2)))
-        self.nodes[ident] = ("{" + ", ".join(keys) + "}", _object(pairs, 1))
+        # The sort key of a node would be its whole compact JSON, '{"@id": "<id>", ...}'; ids are unique, so the
+        # JSON text of the id alone (with its closing quote) orders the nodes the same way, in far less memory.
+        self.nodes[ident] = (_key(ident), _object(pairs, 1))
 
 
-def serialize_jsonld(graph: Triples) -> str:
-    """The JSON-LD text of `graph` (expanded form, every array sorted), ending in a newline."""
+def jsonld_chunks(graph: Triples):
+    """The JSON-LD text of `graph` (expanded form, every array sorted) in pieces, ending in a newline."""
     spo = graph.by_subject()
     referenced = {o for po in spo.values() for objects in po.values() for o in objects if type(o) is BNode}
     writer = _Writer(spo)
     for s in spo:
         if isinstance(s, URIRef) or (isinstance(s, BNode) and s not in referenced):
             writer.node(s)
-    return _array([text for _, text in sorted(writer.nodes.values())], 0) + "\n"
+    nodes = sorted(writer.nodes.values())
+    writer.nodes.clear()
+    if not nodes:
+        yield "[]\n"
+        return
+    yield "[\n "
+    for n, (_key_text, text) in enumerate(nodes):
+        yield text if n == 0 else ",\n " + text
+    yield "\n]\n"
+
+
+def serialize_jsonld(graph: Triples) -> str:
+    return "".join(jsonld_chunks(graph))
+
+
+def write_jsonld(graph: Triples, path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.writelines(jsonld_chunks(graph))

@@ -129,16 +129,19 @@ class _Writer:
                       key=lambda s: (isinstance(s, BNode), references[s], str(s)))
         return top + rest
 
-    def write(self) -> str:
+    def chunks(self):
+        """The document in pieces: the prefixes, then one statement at a time."""
         self.preprocess()
-        head = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(self.prefixes.items()))
+        yield "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(self.prefixes.items()))
         out = self.out
         for subject in self.order():
             if subject in self.done:
                 continue
             self.statement(subject)
             out.append("\n")
-        return head + "".join(out) + "\n"
+            yield "".join(out)
+            out.clear()
+        yield "\n"
 
     def statement(self, subject) -> None:
         self.done.add(subject)
@@ -230,4 +233,10 @@ def _sorted(objects: set) -> list:
 
 def serialize_turtle(graph: Triples) -> bytes:
     """The Turtle of `graph`, as rdflib's serializer writes it for the same triples and prefixes."""
-    return _Writer(graph).write().encode("utf-8", "replace")
+    return "".join(_Writer(graph).chunks()).encode("utf-8", "replace")
+
+
+def write_turtle(graph: Triples, path) -> None:
+    """The same, streamed into `path` (at 100,000 evidence items ciro.ttl is 130 MB)."""
+    with open(path, "w", encoding="utf-8", errors="replace", newline="") as handle:
+        handle.writelines(_Writer(graph).chunks())
