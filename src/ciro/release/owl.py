@@ -31,6 +31,7 @@ from .vocab import (
     LICENSE,
     ONTOLOGY_IRI,
     PUBLICATION_RESOLVERS,
+    SKOS,
     VOCAB,
     publication_iri,
     version_iri,
@@ -59,6 +60,11 @@ _EXTERNAL_KIND = {
     "IAO:0000103": OWL.NamedIndividual,
     "OMO:0001000": OWL.NamedIndividual,
 }
+
+
+# Thesauri whose hierarchy is "broader heading", not subsumption (a MeSH supplementary concept's mapped heading,
+# a descriptor's tree parent): their parent links are skos:broader.
+_THESAURI = frozenset({"MESH"})
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,10 @@ def _external(data: dict[str, list[dict]], model: OwlModel) -> Graph:
             if kind == OWL.NamedIndividual:  # an individual's "parent" is its class
                 graph.add((iri, RDF.type, parent))
                 graph.add((parent, RDF.type, OWL.Class))
+            elif prefix in _THESAURI:  # a MeSH tree link is not a kind-of link: skos:broader, an annotation
+                graph.add((iri, SKOS.broader, parent))
+                graph.add((SKOS.broader, RDF.type, OWL.AnnotationProperty))
+                graph.add((parent, RDF.type, kind))
             else:
                 graph.add((iri, RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf, parent))
                 graph.add((parent, RDF.type, kind))
