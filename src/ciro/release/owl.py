@@ -35,6 +35,7 @@ from .vocab import (
     PUBLICATION_RESOLVERS,
     RDF,
     RDFS,
+    SKOS,
     TITLE,
     VOCAB,
     citation,
@@ -65,6 +66,11 @@ _EXTERNAL_KIND = {
     "IAO:0000103": OWL.NamedIndividual,
     "OMO:0001000": OWL.NamedIndividual,
 }
+
+
+# Thesauri whose hierarchy is "broader heading", not subsumption (a MeSH supplementary concept's mapped heading,
+# a descriptor's tree parent): their parent links are skos:broader.
+_THESAURI = frozenset({"MESH"})
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,10 @@ def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | 
             if kind == OWL.NamedIndividual:  # an individual's "parent" is its class
                 graph.add((iri, RDF.type, parent))
                 graph.add((parent, RDF.type, OWL.Class))
+            elif prefix in _THESAURI:  # a MeSH tree link is not a kind-of link: skos:broader, an annotation
+                graph.add((iri, SKOS.broader, parent))
+                graph.add((SKOS.broader, RDF.type, OWL.AnnotationProperty))
+                graph.add((parent, RDF.type, kind))
             else:
                 graph.add((iri, RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf, parent))
                 graph.add((parent, RDF.type, kind))
