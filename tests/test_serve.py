@@ -271,7 +271,7 @@ def test_term_in_rdf_formats(base):
         labels = [t.object.value for t in triples if t.subject == subject and t.predicate.value.endswith("#label")]
         assert labels == ["JAK1/2 loss-of-function mutations"]
         quotes = [t for t in triples if t.predicate.value == "https://w3id.org/ciro/vocab/quote"]
-        assert len(quotes) == 5  # its evidence items come along
+        assert len(quotes) == 7  # its evidence items come along (two for loss of function of JAK1 and JAK2)
     assert fetch(base + JAK + ".ttl")[1] == "text/turtle"
     assert fetch(base + JAK + ".jsonld")[1] == "application/ld+json"
     assert fetch(base + "/vocab/ResistanceMechanism", accept="text/html")[0] == 200
