@@ -580,3 +580,20 @@ def test_pfocr_text_keeps_the_record_lists_for_quotes():
     text = ingest_file(HUANG).text
     assert "Organisms: Escherichia coli; Akkermansia muciniphila; Homo sapiens; Mus musculus; gut metagenome" in text
     assert "Keywords (text-mined from the figure): IL6; TNF; TRBV20OR9-2;" in text
+
+
+def test_cli_refuses_an_unknown_format_in_one_line(tmp_path):
+    """`ciro ingest` on a file of no known format: exit 1, one located error line, no traceback, nothing written."""
+    from click.testing import CliRunner
+
+    from ciro.cli import main
+
+    source = tmp_path / "notes.txt"
+    source.write_text("just some text\n", encoding="utf-8")
+    out = tmp_path / "sources"
+    result = CliRunner().invoke(main, ["ingest", "--out", str(out), str(source)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {source}:1: not a format CIRO ingests")
+    assert not out.exists() or not any(out.iterdir())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..curate.errors import CiroError
+
 __all__ = [
     "FrontMatterError",
     "IngestError",
@@ -16,7 +18,7 @@ __all__ = [
 ]
 
 
-class IngestError(Exception):
+class IngestError(CiroError):  # a CiroError, so that the CLI prints it as one line, not a traceback
     """A source document could not be ingested; carries the file and, where known, the 1-based line."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
