@@ -37,7 +37,8 @@ def _named_paths() -> set[str]:
     words = {target.split("#", 1)[0] for target in re.findall(r"\]\(([^)\s]+)\)", prose)
              if not re.match(r"[a-z]+:", target)}
     commands = [line for block in _blocks("text") for line in block.splitlines() if line.startswith("$ ")]
-    spans = re.findall(r"`([^`\n]+)`", prose) + _blocks("bash") + commands
+    shell = [re.sub(r"(^|\s)#.*$", "", block, flags=re.M) for block in _blocks("bash")]  # comments are prose
+    spans = re.findall(r"`([^`\n]+)`", prose) + shell + commands
     for span in spans:
         for word in re.split(r"[\s=(),;'\"]+", span):
             word = word.rstrip(".:")
@@ -89,7 +90,7 @@ def test_the_readme_query_commands_run():
 
 
 def test_the_example_query_is_a_file_and_gives_the_output_shown():
-    [sparql] = [b for b in _blocks("sparql") if "hgnc:6190" in b]
+    [sparql] = [b for b in _blocks("sparql") if "hgnc/6190" in b]
     [shown] = [b for b in _blocks("text") if b.startswith("$ .venv/bin/ciro query")]
     command, *output = shown.splitlines()
     words = shlex.split(command.removeprefix("$ "))
