@@ -117,25 +117,48 @@ def class_view(graph: Graph) -> ClassView:
         if isinstance(p, URIRef) and isinstance(q, URIRef):
             sub_properties[p].add(q)
 
-    # reason: C ⊑ D when C meets every conjunct of D's definition, to a fixed point
+    # reason: C ⊑ D when C meets every conjunct of D's definition, to a fixed point. Closures are cached (the
+    # loop asks for the same ones for every class and definition) and forgotten whenever `told` grows.
+    up_cache: dict[URIRef, set[URIRef]] = {}
+    sub_cache: dict[URIRef, set[URIRef]] = {}
+
+    def up(cls: URIRef) -> set[URIRef]:
+        if cls not in up_cache:
+            up_cache[cls] = _closure(told, cls)
+        return up_cache[cls]
+
+    held_cache: dict[URIRef, tuple[set[URIRef], set[tuple[URIRef, URIRef]]]] = {}
+
+    def supers_and_held(cls: URIRef) -> tuple[set[URIRef], set[tuple[URIRef, URIRef]]]:
+        """cls with its superclasses, and the restrictions they carry."""
+        if cls not in held_cache:
+            supers = up(cls) | {cls}
+            held_cache[cls] = supers, {(p, f) for s in supers for p, f in restrictions.get(s, ())}
+        return held_cache[cls]
+
+    def sub(p: URIRef) -> set[URIRef]:
+        if p not in sub_cache:
+            sub_cache[p] = _closure(sub_properties, p) | {p}
+        return sub_cache[p]
+
     inferred: set[tuple[URIRef, URIRef]] = set()
     changed = True
     while changed:
         changed = False
         for defined, definition in definitions.items():
             for cls in classes:
-                if cls == defined or cls in deprecated or defined in _closure(told, cls):
+                if cls == defined or cls in deprecated or defined in up(cls):
                     continue
-                supers = _closure(told, cls) | {cls}
+                supers, held = supers_and_held(cls)
                 if not all(g in supers for g in definition.genus):
                     continue
-                held = {(p, f) for s in supers for p, f in restrictions.get(s, ())}
-                if all(any(({p} | _closure(sub_properties, p)) >= {want_p}
-                           and ({f} | _closure(told, f)) >= {want_f} for p, f in held)
+                if all(any(want_p in sub(p) and (want_f == f or want_f in up(f)) for p, f in held)
                        for want_p, want_f in definition.restrictions):
                     if cls in definitions and definitions[cls] == definition:
                         continue  # an equivalent definition: not a strict subsumption
                     told[cls].add(defined)
+                    up_cache.clear()
+                    held_cache.clear()
                     inferred.add((cls, defined))
                     changed = True
 
@@ -143,7 +166,7 @@ def class_view(graph: Graph) -> ClassView:
     parents = {}
     for cls in classes:
         direct = told.get(cls, set())
-        implied = set().union(*(_closure(told, d) for d in direct)) if direct else set()
+        implied = set().union(*(up(d) for d in direct)) if direct else set()
         parents[cls] = tuple(sorted(direct - implied))
 
     disjoint: dict[URIRef, set[URIRef]] = defaultdict(set)
