@@ -15,6 +15,7 @@ from rdflib import OWL, RDF, Graph, Literal, URIRef
 from .classview import ClassView, class_view
 from .obo import OboHeader, obo_document, obograph_document
 from .simple import simple_graph
+from .triples import Triples
 from .vocab import CIRO, DCTERMS, FULL_IRI, JSON_IRI, OBO_IRI, SIMPLE_IRI, VOCAB, version_iri
 
 __all__ = ["Products", "odk_products"]
@@ -29,7 +30,7 @@ _TITLES = {
 @dataclass(frozen=True)
 class Products:
     view: ClassView
-    simple: Graph  # ciro-simple.owl
+    simple: Triples  # ciro-simple.owl
     obo: str  # ciro.obo
     json: str  # ciro.json
 
@@ -47,7 +48,7 @@ def odk_products(full: Graph, prefixes: dict[str, str]) -> Products:
     version = str(full.value(FULL_IRI, OWL.versionInfo))
     view = class_view(full)
 
-    header = Graph()
+    header = Triples()
     header.add((SIMPLE_IRI, RDF.type, OWL.Ontology))
     header.add((SIMPLE_IRI, OWL.versionIRI, version_iri(SIMPLE_IRI, version)))
     header.add((SIMPLE_IRI, OWL.versionInfo, Literal(version)))

@@ -10,20 +10,21 @@ of CIRO's classes, which OBO tools read as `disjoint_from`. The reasoning, relax
 
 from __future__ import annotations
 
-from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, URIRef
 
 from .classview import ClassView
+from .triples import Triples
 from .vocab import DEFINITION
 
 __all__ = ["simple_graph"]
 
-def simple_graph(full: Graph, view: ClassView, own: tuple[str, ...], header: Graph) -> Graph:
+def simple_graph(full: Triples, view: ClassView, own: tuple[str, ...], header: Triples) -> Triples:
     """The simple product of `full` (CIRO merged with its import module); `header` holds its ontology header."""
 
     def is_own(node) -> bool:
         return isinstance(node, URIRef) and str(node).startswith(own)
 
-    graph = Graph()
+    graph = Triples()  # the release's triple table, not an rdflib graph: at 100k, rdflib's store held GBs
     for prefix, namespace in full.namespaces():
         graph.bind(prefix, namespace, override=True, replace=True)
     for triple in header:
