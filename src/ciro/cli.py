@@ -50,10 +50,7 @@ def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool
     try:
         release_dir = build_release(layout, Path(out).resolve() if out else None, progress=_step, engine=engine)
     except ValidationFailed as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(), err=True)
-        click.echo(f"build stopped: {len(exc.problems)} validation error(s); ontology/ left unchanged", err=True)
-        sys.exit(1)
+        _refuse(exc, "build stopped", "ontology/ left unchanged")
     except CiroError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -61,6 +58,14 @@ def build(root: str | None, out: str | None, site_dir: str | None, no_docs: bool
         # The README's map is redrawn with the committed release (ontology/), not with a release written elsewhere.
         _write_docs(layout, release_dir, Path(site_dir).resolve() if site_dir else None,
                     readme_image="auto" if out is None else "no")
+
+
+def _refuse(exc: ValidationFailed, what: str, kept: str) -> None:
+    """Every validation problem on stderr, then one summary line, and exit 1."""
+    for problem in exc.problems:
+        click.echo(problem.format(), err=True)
+    click.echo(f"{what}: {len(exc.problems)} validation error(s); {kept}", err=True)
+    sys.exit(1)
 
 
 def _step(line: str) -> None:
@@ -282,13 +287,10 @@ def release(root: str | None, release_date: str | None, allow_dirty: bool, engin
     from .release.cut import ReleaseRefused, cut_release
 
     try:
-        cut_release(_layout(root), version, release_date, allow_dirty=allow_dirty, engine=engine,
-                    progress=lambda line: click.echo(line, err=True))
+        # step lines on stdout, problems on stderr, as `ciro build` prints them
+        cut_release(_layout(root), version, release_date, allow_dirty=allow_dirty, engine=engine, progress=_step)
     except ValidationFailed as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(), err=True)
-        click.echo(f"release refused: {len(exc.problems)} validation error(s); nothing written", err=True)
-        sys.exit(1)
+        _refuse(exc, "release refused", "nothing written")
     except CiroError as exc:
         click.echo(f"{'release refused' if isinstance(exc, ReleaseRefused) else 'error'}: {exc}", err=True)
         sys.exit(1)
