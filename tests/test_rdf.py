@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from linkml_runtime.dumpers import rdflib_dumper
 from linkml_runtime.loaders import yaml_loader
 from linkml_runtime.utils.schemaview import SchemaView
@@ -34,3 +36,19 @@ def test_mapper_matches_linkml_dumper(tmp_path):
     if not isomorphic(ours, theirs):
         _, only_ours, only_theirs = graph_diff(to_isomorphic(ours), to_isomorphic(theirs))
         raise AssertionError(f"only ours: {sorted(only_ours)[:5]}\nonly linkml: {sorted(only_theirs)[:5]}")
+
+
+def test_the_mapper_sees_an_edited_schema(tmp_path):
+    """The compiled mapper is cached per schema content, not only per path: a long-lived process (ciro serve,
+    a release cut after a version bump) reads an edited schema again."""
+    import shutil
+
+    from ciro.curate.rdf import RdfMapper
+
+    schema_dir = tmp_path / "schema"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "schema", schema_dir)
+    schema = schema_dir / "ciro.yaml"
+    first = RdfMapper.from_schema(schema)
+    assert RdfMapper.from_schema(schema) is first  # unchanged: compiled once
+    schema.write_text(schema.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert RdfMapper.from_schema(schema) is not first

@@ -58,7 +58,10 @@ class RdfMapper:
 
     @classmethod
     def from_schema(cls, schema_path: Path) -> RdfMapper:
-        return _compiled(str(schema_path))
+        from .schemaindex import schema_digest
+
+        # keyed on the schema's content as well as its path, so that a long-lived process sees an edited schema
+        return _compiled(str(schema_path), schema_digest(Path(schema_path)))
 
     def iri(self, curie: str) -> URIRef:
         return URIRef(self.expand(curie))
@@ -92,7 +95,7 @@ class RdfMapper:
 
 
 @cache
-def _compiled(schema_path: str) -> RdfMapper:
+def _compiled(schema_path: str, content_digest: str) -> RdfMapper:
     from linkml_runtime.utils.schemaview import SchemaView  # heavy import, only when converting
 
     view = SchemaView(schema_path)

@@ -144,7 +144,7 @@ def _annotation(element, key: str) -> str | None:
 @cache
 def owl_model(schema_path: str, content_digest: str = "") -> OwlModel:
     """The OWL plan of the schema at `schema_path` (cached per path and content: `model_for` passes a digest of
-    the file, so an edited schema, e.g. a version bump before `ciro release`, is read again)."""
+    the schema's folder, so an edited schema, e.g. a version bump before `ciro release`, is read again)."""
     from linkml_runtime.utils.schemaview import SchemaView
 
     view = SchemaView(schema_path)
@@ -253,6 +253,6 @@ def owl_model(schema_path: str, content_digest: str = "") -> OwlModel:
 
 
 def model_for(schema_path: Path) -> OwlModel:
-    import hashlib
+    from ..curate.schemaindex import schema_digest
 
-    return owl_model(str(schema_path), hashlib.sha256(Path(schema_path).read_bytes()).hexdigest())
+    return owl_model(str(schema_path), schema_digest(Path(schema_path)))
