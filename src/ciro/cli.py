@@ -484,13 +484,15 @@ def bench_release(sizes: str, work: str | None, seed: int, json_out: str | None,
               help="Seconds per run.")
 @click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 50),
               help="Runs per server and workload, alternating the servers.")
+@click.option("--warmup", default=5.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds of one unrecorded run per server and workload before the rounds (0: none).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="`ciro serve --workers`.")
 @click.option("--client", "load", type=click.Choice(["auto", "wrk", "python"]), default="auto", show_default=True,
               help="Load generator: wrk (Debian wrk) where installed, else Python client processes.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write every measurement here.")
 @click.option("--markdown", "md_out", type=click.Path(dir_okay=False), default=None, help="Write the table here.")
-def bench_endpoint(root: str | None, ontology: str | None, clients: int, duration: float, rounds: int, workers: int,
-                   load: str, json_out: str | None, md_out: str | None) -> None:
+def bench_endpoint(root: str | None, ontology: str | None, clients: int, duration: float, rounds: int, warmup: float,
+                   workers: int, load: str, json_out: str | None, md_out: str | None) -> None:
     """`ciro serve` against `oxigraph serve-read-only` on the same release, same run: queries/s, p50, p99."""
     from .bench.endpoint import endpoint_markdown, run_endpoint_benchmark
 
@@ -498,7 +500,7 @@ def bench_endpoint(root: str | None, ontology: str | None, clients: int, duratio
     try:
         results = run_endpoint_benchmark(Path(ontology).resolve() if ontology else layout.ontology, layout.queries,
                                          clients=clients, duration=duration, rounds=rounds, workers=workers,
-                                         client=load, log=lambda line: click.echo(line, err=True))
+                                         client=load, warmup=warmup, log=lambda line: click.echo(line, err=True))
     except (RuntimeError, OSError, subprocess.CalledProcessError, CiroError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -153,7 +153,7 @@ def _python_load(url_base: str, paths: list[str], clients: int, duration: float,
 # --- the run ------------------------------------------------------------------------------------------------
 
 def run_endpoint_benchmark(ontology: Path, queries: Path, *, clients: int = 8, duration: float = 5.0,
-                           rounds: int = 3, workers: int = 2, client: str = "auto",
+                           rounds: int = 3, workers: int = 2, client: str = "auto", warmup: float = 5.0,
                            log: Callable[[str], None] = print) -> dict:
     """Start both servers on the same release, run every workload `rounds` times on each, alternating."""
     from ..query.store import store_files
@@ -165,6 +165,7 @@ def run_endpoint_benchmark(ontology: Path, queries: Path, *, clients: int = 8, d
     texts = {"questions": [p.read_text(encoding="utf-8") for p in sorted(Path(queries).glob("*.rq"))],
              "lookup": [LOOKUP], "lookup-unique": [LOOKUP]}
     results: dict = {"clients": clients, "duration_s": duration, "rounds": rounds, "workers": workers,
+                     "warmup_s": warmup,
                      "load": "wrk" if use_wrk else "python", "machine": {"cpus": os.cpu_count(),
                                                                           "python": sys.version.split()[0]},
                      "files": [], "runs": {}}
@@ -196,12 +197,21 @@ def run_endpoint_benchmark(ontology: Path, queries: Path, *, clients: int = 8, d
                                    "oxigraph": subprocess.run([oxigraph, "--version"], capture_output=True,
                                                               text=True).stdout.strip()}
             for workload in WORKLOADS:
+                unique = workload.endswith("-unique")
+                if warmup > 0:  # one unrecorded run each: a server that has just started is not yet in its
+                    # steady state (its caches, its workers' first touches of the shared store), which is
+                    # what a long-running endpoint's clients see
+                    for name, (base, path) in endpoints.items():
+                        paths = [f"{path}?{urllib.parse.urlencode({'query': q})}" for q in texts[workload]]
+                        figures = (_wrk(base, paths, clients, warmup, scratch, unique) if use_wrk
+                                   else _python_load(base, paths, clients, warmup, unique))
+                        results.setdefault("warmup", {}).setdefault(workload, {})[name] = figures
+                        log(f"{workload:9s} warm-up   {name:8s} {figures['qps']:8.0f} q/s (not counted)")
                 for round_ in range(rounds):
                     order = ("ciro", "oxigraph") if round_ % 2 == 0 else ("oxigraph", "ciro")
                     for name in order:
                         base, path = endpoints[name]
                         paths = [f"{path}?{urllib.parse.urlencode({'query': q})}" for q in texts[workload]]
-                        unique = workload.endswith("-unique")
                         figures = (_wrk(base, paths, clients, duration, scratch, unique) if use_wrk
                                    else _python_load(base, paths, clients, duration, unique))
                         results["runs"].setdefault(workload, {}).setdefault(name, []).append(figures)
@@ -238,8 +248,10 @@ def _summary(runs: dict) -> dict:
 
 def endpoint_markdown(results: dict) -> str:
     """The comparison as a Markdown table."""
+    warm = (f" after a {results['warmup_s']:g} s warm-up run of each server per workload (not counted)"
+            if results.get("warmup_s") else "")
     lines = [f"{results['clients']} keep-alive clients, {results['duration_s']:g} s per run, {results['rounds']} "
-             f"rounds alternating the servers, load from {results['load']}; medians over the rounds.", "",
+             f"rounds alternating the servers{warm}, load from {results['load']}; medians over the rounds.", "",
              "| workload | server | queries/s | p50 (ms) | p99 (ms) | failed | ciro / oxigraph |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for workload, entry in results["summary"].items():

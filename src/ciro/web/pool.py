@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..query.store import QueryError
 from .answer import Answer, Job
-from .worker import EXIT_MEMORY, FRAME
+from .worker import EXIT_MEMORY, FRAME, job_head, parse_answer_head
 
 __all__ = ["PoolConfig", "WorkerPool", "PoolBusy", "QueryStopped"]
 
@@ -80,7 +80,13 @@ class _WorkerProtocol(asyncio.Protocol):
         end = FRAME.size + head_size + body_size
         if len(self.buffer) < end:
             return
-        head = json.loads(bytes(self.buffer[FRAME.size:FRAME.size + head_size]))
+        try:
+            head = parse_answer_head(self.buffer[FRAME.size:FRAME.size + head_size])
+        except ValueError:  # not what a worker writes: treat the worker as broken
+            self.buffer.clear()
+            if self.transport is not None:
+                self.transport.close()
+            return
         body = bytes(self.buffer[FRAME.size + head_size:end])
         del self.buffer[:end]
         waiter, self.waiter = self.waiter, None
@@ -312,9 +318,7 @@ class WorkerPool:
             raise QueryStopped("the query worker stopped unexpectedly; try again")
         future = self._loop.create_future()
         protocol.waiter = future
-        head = json.dumps({"query": job.query, "default_graphs": list(job.default_graphs),
-                           "named_graphs": list(job.named_graphs), "accept": job.accept,
-                           "format": job.format}).encode("utf-8")
+        head = job_head(job.query, job.default_graphs, job.named_graphs, job.accept, job.format)
         protocol.transport.write(FRAME.pack(len(head), 0) + head)
         timer = self._loop.call_later(self.config.time_limit, self._expire, worker, future)
         self._busy[worker] = time.monotonic()
