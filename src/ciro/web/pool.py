@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import itertools
 import json
 import os
 import signal
@@ -138,7 +137,6 @@ class WorkerPool:
         self._pending = 0
         self._waiters: dict[str, collections.deque] = {}
         self._running: collections.Counter = collections.Counter()
-        self._order = itertools.count()
         self._busy: dict[_Worker, float] = {}  # worker -> when its query started
         self._exits: dict[int, list] = {}
         self._exit_waiters: dict[int, asyncio.Future] = {}
@@ -273,8 +271,24 @@ class WorkerPool:
             self._fork()
 
     def _tick(self) -> None:
+        """Every _SLOW/2 s: the time limits (of queries running and of clients waiting for a worker) and the
+        growth check. One periodic sweep instead of a timer per query: a timer cost more per query than the
+        sweep costs in all, and a limit may be passed by at most the sweep's period."""
         if self._closed:
             return
+        now = time.monotonic()
+        limit = self.config.time_limit
+        for worker, started in list(self._busy.items()):
+            if now - started > limit and worker.protocol.waiter is not None:
+                self._expire(worker, worker.protocol.waiter)
+        for client, queue in list(self._waiters.items()):
+            while queue and now - queue[0][0] > limit:
+                _, future = queue.popleft()
+                if not future.done():
+                    future.set_exception(PoolBusy(f"all query workers stayed busy for {limit:g} s; try again "
+                                                  "later"))
+            if not queue:
+                del self._waiters[client]
         self._grow_if_slow()
         self._loop.call_later(_SLOW / 2, self._tick)
 
@@ -283,14 +297,14 @@ class WorkerPool:
             return self._idle.pop()
         self._grow_if_slow()
         future = self._loop.create_future()
-        self._waiters.setdefault(client, collections.deque()).append((next(self._order), future))
+        # (when it started waiting, future): oldest first within a client; _tick ends waits past the limit
+        self._waiters.setdefault(client, collections.deque()).append((time.monotonic(), future))
         try:
-            return await asyncio.wait_for(future, self.config.time_limit)
-        except TimeoutError:
-            if future.done() and not future.cancelled():  # handed over just as the wait ended: give it back
-                self._hand_out(future.result())
-            raise PoolBusy(f"all query workers stayed busy for {self.config.time_limit:g} s; try again later") \
-                from None
+            return await future
+        except asyncio.CancelledError:  # the client went away while waiting
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._hand_out(future.result())  # handed over just as the wait ended: give it back
+            raise
 
     def _lost(self, worker: _Worker) -> None:
         self._workers.discard(worker)
@@ -320,8 +334,7 @@ class WorkerPool:
         protocol.waiter = future
         head = job_head(job.query, job.default_graphs, job.named_graphs, job.accept, job.format)
         protocol.transport.write(FRAME.pack(len(head), 0) + head)
-        timer = self._loop.call_later(self.config.time_limit, self._expire, worker, future)
-        self._busy[worker] = time.monotonic()
+        self._busy[worker] = time.monotonic()  # _tick stops it past the time limit
         try:
             (status, media, truncated), body = await future
         except _Died:
@@ -331,7 +344,6 @@ class WorkerPool:
             self._lost(worker)
             raise
         finally:
-            timer.cancel()
             self._busy.pop(worker, None)
         self._hand_out(worker)
         return Answer(status, media, body, truncated)
