@@ -210,3 +210,15 @@ def test_unknown_paths_are_not_found(peer):
     # a well-formed IRI CIRO never minted is redirected, and the target says it does not know it
     status, location, final, _, _ = resolve(w3id, "CIRO_9999999", "text/turtle")
     assert (status, location, final) == (303, f"{target}/terms/CIRO_9999999.ttl", 404)
+
+
+def test_every_url_of_the_bioregistry_record_resolves(peer):
+    w3id, _ = peer
+    record = json.loads((REPO / "registry" / "bioregistry-ciro.json").read_text(encoding="utf-8"))
+    urls = [record["homepage"], record["uri_format"].replace("$1", record["example"])]
+    urls += [value for key, value in sorted(record.items()) if key.startswith("download_")]
+    assert len(urls) == 6
+    for url in urls:
+        assert url.startswith("https://w3id.org/ciro/"), url
+        final = resolve(w3id, url.removeprefix("https://w3id.org/ciro/"))[2]
+        assert final == 200, url

@@ -39,11 +39,51 @@ def write_term_data(site, folder: str, iri: str) -> None:
     as `folder`/<slug>.<ext>."""
     from ..web.pages import term_triples
 
-    triples = term_triples(site.store, iri)
+    triples = stable_blank_nodes(term_triples(site.store, iri))
     for suffix, name in DATA_SUFFIXES.items():
         path = Path(site.out) / folder / f"{slug(iri)}.{suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(serialize_graph(triples, name))
+
+
+def stable_blank_nodes(triples: list) -> list:
+    """The same triples with each blank node named by its content (its triples, recursively), so the same
+    release gives the same files: the store names blank nodes at random on every load. Blank nodes of the
+    same content are interchangeable, so numbering them in any order gives the same bytes."""
+    import hashlib
+
+    import pyoxigraph as ox
+
+    by_subject: dict = {}
+    for triple in triples:
+        if isinstance(triple.subject, ox.BlankNode):
+            by_subject.setdefault(triple.subject, []).append(triple)
+    signatures: dict = {}
+
+    def signature(blank, path=()) -> str:
+        if blank not in signatures:
+            if blank in path:  # a cycle (never in OWL's class expressions): name it by its place
+                return f"cycle{len(path)}"
+            parts = sorted(f"{t.predicate} {named(t.object, (*path, blank))}" for t in by_subject.get(blank, []))
+            signatures[blank] = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+        return signatures[blank]
+
+    def named(term, path) -> str:
+        return signature(term, path) if isinstance(term, ox.BlankNode) else str(term)
+
+    names: dict = {}
+    counts: dict = {}
+    blanks = {t.subject for t in triples if isinstance(t.subject, ox.BlankNode)}
+    blanks |= {t.object for t in triples if isinstance(t.object, ox.BlankNode)}
+    for blank in sorted(blanks, key=signature):
+        sig = signature(blank)
+        counts[sig] = counts.get(sig, 0) + 1
+        names[blank] = ox.BlankNode(f"b{sig}n{counts[sig]}")
+
+    def rename(term):
+        return names.get(term, term) if isinstance(term, ox.BlankNode) else term
+
+    return sorted((ox.Triple(rename(t.subject), t.predicate, rename(t.object)) for t in triples), key=str)
 
 
 def vocab_iris(store) -> list[str]:
