@@ -60,6 +60,9 @@ DirectoryIndex index.html
   AllowOverride None
   Require all denied
 </Directory>
+<Files ".ht*">
+  Require all denied
+</Files>
 {hosts}
 """, encoding="utf-8")
     apache = shutil.which("apache2") or "/usr/sbin/apache2"
