@@ -222,3 +222,12 @@ def test_every_url_of_the_bioregistry_record_resolves(peer):
         assert url.startswith("https://w3id.org/ciro/"), url
         final = resolve(w3id, url.removeprefix("https://w3id.org/ciro/"))[2]
         assert final == 200, url
+
+
+@pytest.mark.parametrize("fmt", [None, "turtle", "xml", "json-ld"])
+def test_rdflib_dereferences_a_term_iri(peer, fmt):
+    """rdflib, a client as users hold it: its own Accept header for each format (none: every type it parses,
+    JSON-LD first), redirects followed by urllib, the parser chosen from the answer's media type."""
+    w3id, _ = peer
+    graph = Graph().parse(w3id + TERM, format=fmt)
+    assert str(graph.value(URIRef("https://w3id.org/ciro/" + TERM), RDFS.label)) == "JAK1/2 loss-of-function mutations"

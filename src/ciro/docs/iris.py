@@ -3,7 +3,8 @@ site answers every `https://w3id.org/ciro/...` IRI that `ciro serve` answers, at
 
   ontology/<file>                  the release the site was built from (the ontology IRIs: ciro.owl, ciro.obo ...)
   terms/CIRO_0000261.<ext>         each term as Turtle, RDF/XML, JSON-LD and N-Triples, beside its .html page
-  vocab/<name>.html, .<ext>        each class, slot and value of the schema's vocabulary
+  vocab/<name>.html, .<ext>        each class, slot and value of the schema's vocabulary (vocab/index.html
+                                   lists them, linked from the schema reference)
   .htaccess                        the media types of those files, for an Apache host (most hosts know
                                    .ttl and .jsonld but not .owl or .obo)
 """
@@ -117,6 +118,11 @@ def write_vocab_pages(site) -> int:
         title, body, _head = term_page_parts(site.store, iri, href=href, alternates=alternates(name), extra=extra)
         site.shell(f"{VOCAB_DIR}/{name}.html", title, "\n".join(body), main_class="term")
         write_term_data(site, VOCAB_DIR, iri)
+    items = "".join(f'<li><a href="{esc(iri[len(VOCAB):])}.html">{esc(iri[len(VOCAB):])}</a></li>' for iri in names)
+    site.shell(f"{VOCAB_DIR}/index.html", "Vocabulary IRIs",
+               "<h1>Vocabulary IRIs</h1><p>Every class, slot and value of CIRO's schema by its IRI "
+               f"(<code>{esc(VOCAB)}NAME</code>), each with its description as data. The schema reference explains "
+               f"them: <a href='../schema.html'>schema</a>.</p><ul class='columns'>{items}</ul>")
     return len(names)
 
 

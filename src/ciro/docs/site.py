@@ -193,6 +193,8 @@ class _Site:
         from .schema_reference import schema_reference
 
         title, body = schema_reference(self.layout.schema, lambda c: self.href(c))
+        body += ("<p>Every IRI of this vocabulary (<code>https://w3id.org/ciro/vocab/...</code>) has a page and its "
+                 "description as data: <a href='vocab/index.html'>the vocabulary's IRIs</a>.</p>")
         self.shell("schema.html", title, body)
 
     def questions(self) -> None:
