@@ -4,12 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian packages the checks use: a JDK (OWL API, HermiT), Graphviz (the resistance map), Chromium and its
-# driver (browser tests of the site).
+# driver (browser tests of the site), Apache httpd (the w3id.org rules under mod_rewrite; apache2-bin is the
+# server and its modules without the system service the apache2 package would start on port 80).
 need=()
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+[ -x /usr/sbin/apache2 ] || need+=(apache2-bin)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -120,7 +120,7 @@ def test_every_internal_link_resolves_and_no_page_logs_an_error(browser, server,
         if url in seen:
             continue
         seen.add(url)
-        if url.endswith((".owl", ".ttl", ".jsonld", ".json", ".xml", ".tsv")):  # a download (releases/<v>/...):
+        if url.endswith((".owl", ".ttl", ".jsonld", ".json", ".xml", ".tsv", ".rdf", ".nt")):  # a download:
             with contextlib.suppress(urllib.error.HTTPError):  # the browser would not navigate; the server
                 urllib.request.urlopen(url, timeout=30).close()  # records a 4xx for the check below
             continue

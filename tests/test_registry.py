@@ -8,7 +8,7 @@ import re
 
 from rdflib import OWL, RDF, Graph, URIRef
 
-from ciro.release import ONTOLOGY_FILES
+from ciro.release import RELEASE_FILES
 
 from .conftest import REPO
 
@@ -33,7 +33,7 @@ def test_record_matches_the_release(fresh_release):
     prefix = data["uri_format"].removesuffix("$1")
     ids = {str(s)[len(prefix):] for s in graph.subjects() if str(s).startswith(prefix)}
     assert len(ids) > 300 and all(re.fullmatch(data["pattern"], i) for i in ids)
-    files = set(ONTOLOGY_FILES.values()) | {"ciro.obo", "ciro.json"}
-    for key in ("download_owl", "download_obo", "download_json"):
+    files = set(RELEASE_FILES)
+    for key in ("download_owl", "download_obo", "download_json", "download_rdf"):
         name = data[key].removeprefix("https://w3id.org/ciro/")
         assert name in files and (fresh_release / name).is_file(), key

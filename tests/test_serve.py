@@ -277,6 +277,14 @@ def test_term_in_rdf_formats(base):
     assert fetch(base + "/vocab/ResistanceMechanism", accept="text/html")[0] == 200
 
 
+def test_terms_also_at_the_static_sites_paths(base):
+    """/terms/CIRO_n(.ext), where the site has its term pages and the w3id.org rules redirect to."""
+    for suffix in (".ttl", ".rdf", ".jsonld", ".nt", ".html"):
+        assert fetch(base + "/terms" + JAK + suffix)[3] == fetch(base + JAK + suffix)[3], suffix
+    assert fetch(base + "/terms" + JAK, accept="text/turtle")[:2] == (200, "text/turtle")
+    assert fetch(base + "/terms/vocab/ResistanceMechanism")[0] == 404  # vocabulary IRIs keep /vocab/
+
+
 def test_unknown_terms_and_paths_are_404(base):
     assert fetch(base + "/CIRO_9999999")[0] == 404
     assert fetch(base + "/CIRO_0000261.exe")[0] == 404

@@ -328,3 +328,29 @@ def test_ciro_build_writes_the_site_after_the_release(graphviz, tmp_path):
     assert (out / "ciro.ttl").is_file() and (site / "map.html").is_file()
     assert "site written to" in result.stdout  # a step line: stdout (warnings and errors: stderr)
     assert not (layout.root / "docs").exists()  # a release written elsewhere does not redraw the README map
+
+
+def test_the_site_answers_the_paths_the_w3id_rules_lead_to(site, store, fresh_release):
+    """ontology/ is the release; every term and vocabulary IRI has its page and the description `ciro serve`
+    gives, in every format, beside it (tests/test_w3id.py follows the redirects themselves)."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from ciro.docs.iris import vocab_iris
+    from ciro.web.answer import serialize_graph
+    from ciro.web.pages import term_triples
+
+    released = {p.relative_to(fresh_release) for p in fresh_release.rglob("*") if p.is_file()}
+    assert released and all((site / "ontology" / p).read_bytes() == (fresh_release / p).read_bytes() for p in released)
+    vocab = vocab_iris(store)
+    assert len(vocab) > 50 and all((site / "vocab" / f"{iri.rsplit('/', 1)[1]}.html").is_file() for iri in vocab)
+    formats = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld", "nt": "nt"}
+    for name, folder in (("CIRO_0000057", "terms"), ("CIRO_0000261", "terms"), ("involves", "vocab")):
+        iri = "https://w3id.org/ciro/" + (f"vocab/{name}" if folder == "vocab" else name)
+        served = Graph().parse(data=serialize_graph(term_triples(store, iri), "turtle"), format="turtle")
+        for suffix, parser in formats.items():
+            written = Graph().parse(site / folder / f"{name}.{suffix}", format=parser)
+            assert len(written) >= 4 and isomorphic(written, served), (iri, suffix)
+        page = (site / folder / f"{name}.html").read_text(encoding="utf-8")
+        assert f'<a href="{name}.ttl">text/turtle</a>' in page
+    assert "AddType application/rdf+xml .owl .rdf" in (site / ".htaccess").read_text(encoding="utf-8")

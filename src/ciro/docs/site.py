@@ -3,8 +3,10 @@
 Pages: an overview, the resistance map, the schema reference, one page per CIRO term (the facts of the same
 template `ciro serve` uses, `web.pages.term_page_parts`, in the site's shell `html.page`), one page per
 publication with everything curated from it and its quotes, the competency questions with their current
-answers, and a search index. Every page is written into a temporary folder that replaces site/ only when all
-of them were written; the same release gives byte-identical files (on the same Graphviz version).
+answers, a search index, and what the w3id.org rules lead to (the release at ontology/, each term's data
+files beside its page, a page per vocabulary IRI: docs.iris). Every page is written into a temporary folder
+that replaces site/ only when all of them were written; the same release gives byte-identical files (on the
+same Graphviz version).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from ..atomic import replace_dir
 from ..layout import Layout
 from .html import esc, page, table
+from .iris import alternates, copy_ontology, write_htaccess, write_term_data, write_vocab_pages
 from .model import CIRO_BASE, KINDS, MAP_KINDS, VOCAB, DocsError, Release, curie, slug
 from .releases import site_term_history, write_releases
 from .resistance_map import dot_available, inline_svg, legend_html, map_dot, neighbourhood_dot, render_svg
@@ -190,6 +193,8 @@ class _Site:
         from .schema_reference import schema_reference
 
         title, body = schema_reference(self.layout.schema, lambda c: self.href(c))
+        body += ("<p>Every IRI of this vocabulary (<code>https://w3id.org/ciro/vocab/...</code>) has a page and its "
+                 "description as data: <a href='vocab/index.html'>the vocabulary's IRIs</a>.</p>")
         self.shell("schema.html", title, body)
 
     def questions(self) -> None:
@@ -324,8 +329,10 @@ class _Site:
                     f'<p class="curated">Everything curated from this publication, with its quotes: <a href="../'
                     f'{PUBLICATIONS_DIR}/{slug(iri)}.html">{esc(self.release.publications[iri].label)}</a>.</p>')
             # The facts come from the template `ciro serve` uses; the page around them is the site's own shell.
-            title, body, _head = term_page_parts(self.store, iri, href=self.term_href, extra="\n".join(extra))
+            title, body, _head = term_page_parts(self.store, iri, href=self.term_href, alternates=alternates(slug(iri)),
+                                                 extra="\n".join(extra))
             self.shell(f"{TERMS_DIR}/{slug(iri)}.html", title, "\n".join(body), main_class="term")
+            write_term_data(self, TERMS_DIR, iri)
             count += 1
         return count
 
@@ -396,6 +403,9 @@ def build_site(layout: Layout, release_dir: Path | None = None, out_dir: Path | 
         site.questions()
         site.publications()
         terms = site.term_pages()
+        write_vocab_pages(site)
+        copy_ontology(site, release_dir)
+        write_htaccess(site)
         replace_dir(tmp, out_dir)
     except Exception:
         shutil.rmtree(tmp, ignore_errors=True)

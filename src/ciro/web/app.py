@@ -7,10 +7,11 @@ Routes:
                           results as SPARQL JSON, XML, CSV or TSV (graphs as Turtle, N-Triples, RDF/XML,
                           JSON-LD) by Accept or ?format=; without a query: a service description (or a form)
   /CIRO_0000123, /vocab/X term pages by Accept: HTML, Turtle, JSON-LD, RDF/XML, N-Triples (or a suffix:
-                          .html .ttl .jsonld .rdf .nt)
+                          .html .ttl .jsonld .rdf .nt); also at /terms/CIRO_0000123, where the static site
+                          has them (the w3id.org rules lead there, w3id/ciro/.htaccess)
   /.well-known/void       VoID description of the dataset
   /ontology/<file>        every release file (also at /<file>, where the ontology IRIs point)
-  /releases/<v>/<file>    every file of each kept release, at its version IRI's path
+  /releases/<v>/<file>    every file of each kept release, at its version IRI's path (/releases/: a list)
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ _FILE_TYPES = {".owl": "application/rdf+xml", ".ttl": "text/turtle", ".jsonld": 
                ".xml": "application/xml", ".json": "application/json", ".md": "text/markdown",
                ".html": "text/html", ".txt": "text/plain", ".obo": "text/obo",
                ".tsv": "text/tab-separated-values"}
-_TERM_PATH = re.compile(r"/((?:CIRO_\d+)|(?:vocab/[A-Za-z][A-Za-z0-9_]*))(\.[a-z]+)?")
+_TERM_PATH = re.compile(r"/(?:terms/)?(CIRO_\d+)(\.[a-z]+)?|/(vocab/[A-Za-z][A-Za-z0-9_]*)(\.[a-z]+)?")
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 EXPOSED_HEADERS = "X-CIRO-Truncated, X-CIRO-Query-Time, X-CIRO-Cache, Content-Location, Content-Length"
@@ -443,6 +444,8 @@ class _Endpoint:
         path = request.scope["path"]
         if request.method not in ("GET", "HEAD"):
             return _plain(405, "this server is read-only", {"Allow": "GET, HEAD"})
+        if path == "/releases/":
+            return Response(_releases_page(self.releases), media_type="text/html")
         if path.startswith("/releases/"):
             version, _, name = path.removeprefix("/releases/").partition("/")
             if name in self.releases.get(version, ({}, None))[0]:
@@ -456,7 +459,7 @@ class _Endpoint:
         if not match:
             return _plain(404, "not found: this server has /sparql, /.well-known/void, the release files under "
                                "/ontology/ and a page for every CIRO term (see /)")
-        local, suffix = match.group(1), match.group(2)
+        local, suffix = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         if suffix and suffix not in _SUFFIXES:
             return _plain(404, f"not found: a term is offered with the suffixes {', '.join(_SUFFIXES)}")
         name = _SUFFIXES[suffix] if suffix else negotiate(request.headers.get("accept"), _TERM_TYPES)
@@ -476,6 +479,18 @@ class _Endpoint:
         if not real.is_relative_to(root) or not real.is_file():  # a link changed since start-up
             return _plain(404, "not found")
         return FileResponse(real, media_type=_content_type(_FILE_TYPES.get(path.suffix, "application/octet-stream")))
+
+
+def _releases_page(releases: dict) -> str:
+    """/releases/: each kept release, newest first, with its files."""
+    from html import escape
+
+    items = "".join(
+        f"<li><strong>{escape(version)}</strong>: " + " · ".join(
+            f'<a href="/releases/{escape(version)}/{escape(name)}">{escape(name)}</a>' for name in files) + "</li>"
+        for version, (files, _root) in releases.items())
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Releases — CIRO</title></head>'
+            f'<body><h1>CIRO releases</h1><ul>{items or "<li>none kept</li>"}</ul></body></html>\n')
 
 
 def _base_url(request: Request) -> str:

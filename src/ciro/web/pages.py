@@ -135,13 +135,24 @@ def term_exists(store, iri: str) -> bool:
 
 
 def term_triples(store, iri: str) -> list:
-    """The triples that describe a term: its own, and those of its evidence items (as pyoxigraph Triples)."""
+    """The triples that describe a term: its own, those of its evidence items, and those of the blank nodes
+    they lead to (the class expressions of its axioms, which are meaningless cut off), as pyoxigraph Triples."""
     import pyoxigraph as ox
 
     node = ox.NamedNode(iri)
     triples = {q.triple for q in store.quads_for_pattern(node, None, None, None)}
     for quad in store.quads_for_pattern(node, ox.NamedNode(_HAS_EVIDENCE), None, None):
         triples |= {q.triple for q in store.quads_for_pattern(quad.object, None, None, None)}
+    pending, seen = [t.object for t in triples if isinstance(t.object, ox.BlankNode)], set()
+    while pending:
+        blank = pending.pop()
+        if blank in seen:
+            continue
+        seen.add(blank)
+        for quad in store.quads_for_pattern(blank, None, None, None):
+            triples.add(quad.triple)
+            if isinstance(quad.object, ox.BlankNode):
+                pending.append(quad.object)
     return sorted(triples, key=str)
 
 
