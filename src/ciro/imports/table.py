@@ -27,7 +27,7 @@ class Table:
     version_iri: str  # the file's owl:versionIRI, "" when the file states none
     file: str  # github:owner/name path
     commit: str  # the commit read, and its date
-    stops: tuple[str, ...]  # ancestors the file names but does not describe: the ancestry ends there
+    stops: tuple[str, ...]  # terms named (as a seed or a parent) that no source file describes: ancestry ends there
     terms: tuple[Term, ...]
 
 
