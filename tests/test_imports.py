@@ -172,7 +172,7 @@ def test_regulatory_and_exhausted_t_cells_are_under_t_cell(module):
 
 def test_every_external_entity_names_its_source_with_iao_0000412(module):
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
-    vocabularies = (CIRO, "http://purl.org/dc/", "http://www.w3.org/")
+    vocabularies = (CIRO, str(DCTERMS), str(RDF), str(RDFS), str(OWL), str(SKOS))
     external = {s for k in kinds for s in module.subjects(RDF.type, k)
                 if isinstance(s, URIRef) and not str(s).startswith(vocabularies)}
     assert len(external) > 100

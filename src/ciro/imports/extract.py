@@ -244,15 +244,16 @@ def extract(sources: Mapping[str, SourceOntology], home: Mapping[str, str], seed
             ) -> tuple[dict[str, dict[str, Term]], dict[str, set[str]]]:
     """Each seed with all its ancestors, each term taken from the source it belongs to.
 
-    A term belongs to the source `home` names for its prefix when that file describes it, else to the first
-    source (in order) that does: RO's file describes BFO's 'part of'. An ancestor no source describes is a stop
+    A term belongs to the source `home` names for its prefix when that file describes it, else to the file that
+    named it as a parent when that one does, else to the first source (in order) that does: RO's file describes
+    BFO's 'part of', and UBERON's upper classes that CL's file names. An ancestor no source describes is a stop
     of the source that named it. Returns the terms per source and the stops per source (seeds no source
     describes are stops of the seed's home source).
     """
-    def owner(term: str) -> str | None:
-        wanted = home.get(term.split(":", 1)[0])
-        if wanted in sources and term in sources[wanted].terms:
-            return wanted
+    def owner(term: str, referrer: str) -> str | None:
+        for wanted in (home.get(term.split(":", 1)[0]), referrer):
+            if wanted in sources and term in sources[wanted].terms:
+                return wanted
         return next((name for name, onto in sources.items() if term in onto.terms), None)
 
     out: dict[str, dict[str, Term]] = {name: {} for name in sources}
@@ -260,7 +261,7 @@ def extract(sources: Mapping[str, SourceOntology], home: Mapping[str, str], seed
     todo = [(term, home.get(term.split(":", 1)[0], "")) for term in seeds]
     while todo:
         term, referrer = todo.pop()
-        name = owner(term)
+        name = owner(term, referrer)
         if name is None:
             stops.setdefault(referrer, set()).add(term)
         elif term not in out[name]:

@@ -102,6 +102,8 @@ def table_prefixes(tables: tuple[Table, ...]) -> dict[str, str]:
 
 def table_iris(tables: tuple[Table, ...]) -> set[str]:
     """The ontology and version IRIs the tables name (the import module's header cites them), and the ontology
-    IRI of each OBO prefix they use (what IAO:0000412 names on a term taken from another source's file)."""
+    IRI of each OBO prefix they use (what IAO:0000412 names on a term taken from another source's file), and
+    the terms named by IRI, outside any prefix (prov:Activity in SEPIO's file)."""
     found = {iri for table in tables for iri in (table.ontology, table.version_iri) if iri}
+    found |= {i for table in tables for term in table.terms for i in (term.id, *term.parents) if "://" in i}
     return found | {f"{OBO}{prefix.lower()}.owl" for prefix in table_prefixes(tables)}

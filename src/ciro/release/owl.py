@@ -137,12 +137,13 @@ def _term_iri(curie: str, model: OwlModel) -> URIRef:
     return URIRef(curie if "://" in curie else f"{OBO}{prefix}_{local}")
 
 
-def _imported_from(curie: str) -> URIRef | None:
-    prefix = curie.split(":", 1)[0]
+def _imported_from(curie: str, taken_from: str | None = None) -> URIRef | None:
+    """The ontology of a term's prefix (an OBO prefix names its ontology: UBERON -> obo/uberon.owl); for an IRI
+    outside any prefix (SEPIO's prov:Activity), the ontology of the file it was taken from."""
     if "://" in curie:
-        return None
-    found = imported_from(prefix)
-    return URIRef(found or f"{OBO}{prefix.lower()}.owl")
+        return URIRef(taken_from) if taken_from else None
+    prefix = curie.split(":", 1)[0]
+    return URIRef(imported_from(prefix) or f"{OBO}{prefix.lower()}.owl")
 
 
 def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None,
@@ -176,16 +177,16 @@ def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | 
             f"{table.source}: {len(table.terms)} terms extracted from {table.file} at commit {table.commit}, "
             f"version {stated}" + (f"; ancestry stops at {' '.join(table.stops)}" if table.stops else ""))))
 
-    def declare(iri: URIRef, kind: URIRef, curie: str) -> None:
+    def declare(iri: URIRef, kind: URIRef, curie: str, taken_from: str | None = None) -> None:
         graph.add((iri, RDF.type, kind))
-        source = _imported_from(curie)
+        source = _imported_from(curie, taken_from)
         if source is not None:
             graph.add((iri, IMPORTED_FROM, source))
 
-    extracted = {term.id: term for table in tables for term in table.terms}
-    for term in sorted(extracted.values(), key=lambda t: t.id):
+    extracted = {term.id: (term, table.ontology) for table in tables for term in table.terms}
+    for term, taken_from in sorted(extracted.values(), key=lambda t: t[0].id):
         iri, kind = _term_iri(term.id, model), OWL[term.kind]
-        declare(iri, kind, term.id)
+        declare(iri, kind, term.id, taken_from)
         graph.add((iri, RDFS.label, Literal(term.label)))
         for parent in term.parents:
             if kind == OWL.NamedIndividual:  # an individual's parents are its classes
