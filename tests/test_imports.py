@@ -36,6 +36,8 @@ def _fixture_reader(source: Source) -> tuple[str, str]:
 
 
 def _obo_iri(curie: str) -> URIRef:
+    if "://" in curie:  # a term named by IRI in its file (prov:Activity in SEPIO's)
+        return URIRef(curie)
     prefix, local = curie.split(":", 1)
     return URIRef(f"{OBO}{prefix}_{local}")
 
