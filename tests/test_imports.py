@@ -237,3 +237,16 @@ def test_refresh_names_a_missing_source_file(tmp_path):
     with pytest.raises(RefreshError, match="example/up tiny.owl: git log failed"):
         refresh(git_reader(tmp_path), FIXTURE_SEEDS, tmp_path / "out", FIXTURE_SOURCES)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_registry_term_missing_from_its_table_is_mireot_and_the_header_says_to_refresh():
+    from ciro.curate.loader import load_paths
+    from ciro.release.owl import build_graphs
+
+    kb = load_paths([REPO / "instances"], base=REPO)
+    kb.data["external_terms"].append({"id": "ECO:0000303", "label": "author statement without traceable support "
+                                      "used in manual assertion", "verified_by": "eco.obo"})
+    g = build_graphs(kb.data, REPO / "schema" / "ciro.yaml", None, read_tables(REPO / "imports")).external
+    comments = [str(c) for c in g.objects(URIRef(str(IMPORT_IRI)), RDFS.comment)]
+    assert "ECO: MIREOT, not extracted (not in imports/eco.tsv yet: run scripts/refresh_imports.py)" in comments
+    assert (_obo_iri("ECO:0000303"), IMPORTED_FROM, URIRef(OBO + "eco.owl")) in g

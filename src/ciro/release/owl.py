@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from ..curate.rdf import kb_to_graph
-from ..imports.sources import MIREOT, imported_from
+from ..imports.sources import HOME, MIREOT, imported_from
 from ..imports.table import Table
 from .evidence import add_evidence_individuals
 from .model import OwlModel, model_for
@@ -221,7 +221,10 @@ def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | 
             if term.get("parent_label"):
                 graph.add((parent, RDFS.label, Literal(term["parent_label"])))
     for prefix in sorted(used_mireot):
-        why = MIREOT[prefix][1] if prefix in MIREOT else "no source file is extracted for it"
+        if prefix in HOME:  # an extracted source's term added to the registry since the last refresh
+            why = f"not in imports/{HOME[prefix]}.tsv yet: run scripts/refresh_imports.py"
+        else:
+            why = MIREOT[prefix][1] if prefix in MIREOT else "no source file is extracted for it"
         graph.add((IMPORT_IRI, RDFS.comment, Literal(f"{prefix}: MIREOT, not extracted ({why})")))
     return graph
 
