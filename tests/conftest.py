@@ -55,10 +55,11 @@ def fresh_release(tmp_path_factory, layout) -> Path:
 
 
 def copy_project(tmp_path: Path) -> Layout:
-    """A writable copy of the project inputs (schema, instances) for tests that break or rebuild them."""
+    """A writable copy of the project inputs (schema, instances, import tables) for tests that break or rebuild them."""
     root = tmp_path / "project"
     shutil.copytree(REPO / "schema", root / "schema")
     shutil.copytree(REPO / "instances", root / "instances")
+    shutil.copytree(REPO / "imports", root / "imports")
     return Layout(root)
 
 

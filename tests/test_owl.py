@@ -307,37 +307,52 @@ def test_mechanisms_without_a_stated_origin_are_in_no_origin_class(main_graph, m
 
 
 def test_import_module_holds_each_external_term_with_its_kind_label_and_parent(external_graph, schema):
+    """A term of an extracted source has the kind, label and parents of its import table (imports/*.tsv); any
+    other term is MIREOT: its kind, registry label and registry parent (skos:broader for MeSH)."""
+    from ciro.imports.table import read_tables
+
     g = external_graph
     assert (IMPORT_IRI, RDF.type, OWL.Ontology) in g
     prefixes = schema["prefixes"]
     terms = [t for path in sorted((REPO / "instances" / "external_terms").glob("*.yaml"))
              for t in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    extracted = {t.id: t for table in read_tables(REPO / "imports") for t in table.terms}
 
     def expand(curie: str) -> URIRef:
         prefix, local = curie.split(":", 1)
-        return URIRef(prefixes[prefix] + local)
+        return URIRef(prefixes[prefix] + local if prefix in prefixes else f"http://purl.obolibrary.org/obo/{prefix}_{local}")
 
     for term in terms:
         iri = expand(term["id"])
-        annotation_properties = {"IAO:0000115", "IAO:0000119", "IAO:0000231", "IAO:0000232", "IAO:0100001"}
-        if term["id"].startswith("RO:"):
-            kind, parent = OWL.ObjectProperty, RDFS.subPropertyOf
-        elif term["id"] in annotation_properties:
-            kind, parent = OWL.AnnotationProperty, RDFS.subPropertyOf
-        elif term.get("parent") == "IAO:0000225":  # IAO's obsolescence reasons are individuals of this class
-            kind, parent = OWL.NamedIndividual, RDF.type
-        elif term["id"].startswith("MESH:"):  # a thesaurus: its tree links are skos:broader, not subClassOf
-            kind, parent = OWL.Class, SKOS.broader
-            assert not list(g.objects(iri, RDFS.subClassOf)), term["id"]
+        if term["id"] in extracted:
+            row = extracted[term["id"]]
+            assert row.label == term["label"], f"{term['id']}: registry label differs from the source's"
+            kind = OWL[row.kind]
+            parent = {OWL.Class: RDFS.subClassOf, OWL.NamedIndividual: RDF.type}.get(kind, RDFS.subPropertyOf)
+            expected_parents = {expand(p) for p in row.parents}
+            assert "parent" not in term, f"{term['id']}: a hand-picked parent for a term of an extracted source"
         else:
-            kind, parent = OWL.Class, RDFS.subClassOf
+            annotation_properties = {"IAO:0000115", "IAO:0000119", "IAO:0000231", "IAO:0000232", "IAO:0100001"}
+            if term["id"].startswith("RO:"):
+                kind, parent = OWL.ObjectProperty, RDFS.subPropertyOf
+            elif term["id"] in annotation_properties:
+                kind, parent = OWL.AnnotationProperty, RDFS.subPropertyOf
+            elif term.get("parent") == "IAO:0000225":  # IAO's obsolescence reasons are individuals of this class
+                kind, parent = OWL.NamedIndividual, RDF.type
+            elif term["id"].startswith("MESH:"):  # a thesaurus: its tree links are skos:broader, not subClassOf
+                kind, parent = OWL.Class, SKOS.broader
+                assert not list(g.objects(iri, RDFS.subClassOf)), term["id"]
+            else:
+                kind, parent = OWL.Class, RDFS.subClassOf
+            expected_parents = {expand(term["parent"])} if term.get("parent") else set()
         types = set(g.objects(iri, RDF.type))
-        assert kind in types and types - {kind} <= ({expand(term["parent"])} if parent == RDF.type else set()), term
-        if parent == RDF.type:
-            continue
+        assert kind in types, term
         assert list(g.objects(iri, RDFS.label)) == [Literal(term["label"])], term["id"]
-        expected_parents = {expand(term["parent"])} if term.get("parent") else set()
-        assert set(g.objects(iri, parent)) == expected_parents, term["id"]
+        if parent == RDF.type:
+            assert types - {kind, OWL.NamedIndividual} == expected_parents, term["id"]
+        else:
+            assert types == {kind}, term["id"]
+            assert set(g.objects(iri, parent)) == expected_parents, term["id"]
 
 
 def test_annotation_properties_are_declared_before_their_first_use(fresh_release):
@@ -650,9 +665,24 @@ def test_downstream_ontology_reasons_over_ciro(reasoned, mechanisms):
 
 
 def expected_downstream_members(mechanisms: list[dict], external: str) -> set[str]:
-    """The mechanisms that involve (any involves_* slot) a target that has `external` among its xrefs, or a
-    narrower kind of such a mechanism."""
-    targets = {_iri(t["id"]) for t in _records("targets") if external in (t.get("xrefs") or [])}
+    """The mechanisms that involve (any involves_* slot) a target that has `external`, or a term under it in the
+    import tables (regulatory T cell under T cell), among its xrefs, or a narrower kind of such a mechanism."""
+    from ciro.imports.table import read_tables
+
+    parents = {t.id: t.parents for table in read_tables(REPO / "imports") for t in table.terms}
+
+    def under(term: str) -> bool:
+        todo, seen = [term], set()
+        while todo:
+            current = todo.pop()
+            if current == external:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(parents.get(current, ()))
+        return False
+
+    targets = {_iri(t["id"]) for t in _records("targets") if any(under(x) for x in t.get("xrefs") or [])}
     slots = [s for s in yaml.safe_load((REPO / "schema" / "ciro.yaml").read_text())["slots"]
              if s == "involves" or s.startswith("involves_")]
     direct = {_iri(m["id"]) for m in mechanisms if targets & {_iri(t) for s in slots for t in m.get(s) or []}}

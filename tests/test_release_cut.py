@@ -99,7 +99,8 @@ def test_refusals_write_nothing(two_releases):
     schema = layout.schema.read_text(encoding="utf-8")
     layout.schema.write_text(schema.replace("version: 0.2.0", "version: 0.3.0", 1), encoding="utf-8")
     try:
-        with pytest.raises(ReleaseRefused, match=r"1 uncommitted change\(s\) under schema, instances/") as refused:
+        refusal = r"1 uncommitted change\(s\) under schema, instances, imports/"
+        with pytest.raises(ReleaseRefused, match=refusal) as refused:
             cut_release(layout, "0.3.0", "2026-12-03", progress=lambda _line: None)
         assert "M schema/ciro.yaml" in str(refused.value)
     finally:

@@ -48,6 +48,11 @@ class Layout:
         return self.root / "instances" / "sources"
 
     @property
+    def imports(self) -> Path:
+        """The extracted import tables, imports/<source>.tsv (scripts/refresh_imports.py writes them)."""
+        return self.root / "imports"
+
+    @property
     def ontology(self) -> Path:
         return self.root / "ontology"
 

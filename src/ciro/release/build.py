@@ -19,6 +19,8 @@ from rdflib import Graph
 
 from ..atomic import replace_dir
 from ..curate.errors import BuildError, ValidationFailed
+from ..imports.sources import source_iris
+from ..imports.table import Table, TableError, read_tables, table_iris, table_prefixes
 from ..layout import Layout
 from ..progress import track
 from .jsonld import write_jsonld
@@ -153,13 +155,14 @@ def read_catalog(path: Path) -> dict[str, Path]:
     return entries
 
 
-def qc_namespaces(schema_path: Path) -> Namespaces:
+def qc_namespaces(schema_path: Path, imports: tuple[Table, ...] = ()) -> Namespaces:
     """CIRO's own namespaces, and every namespace a release may use: the schema's prefixes, the W3C and
-    Dublin Core vocabularies, the release's own document IRIs, publication resolvers and the licence."""
+    Dublin Core vocabularies, the release's own document IRIs, publication resolvers and the licence, and the
+    import module's sources (their ontology and version IRIs, and the OBO prefixes of their extracted terms)."""
     from .model import model_for
 
-    prefixes = dict(model_for(schema_path).prefixes)
-    known = set(prefixes.values())
+    prefixes = table_prefixes(imports) | dict(model_for(schema_path).prefixes)
+    known = set(prefixes.values()) | source_iris() | table_iris(imports)
     known |= {BASE + "releases/", str(LICENSE)} | {str(iri) for iri in ONTOLOGY_FILES}
     known |= {resolver for _, resolver, _ in PUBLICATION_RESOLVERS}
     prefixes = {p: ns for p, ns in prefixes.items() if ns not in (str(CIRO), str(VOCAB))}
@@ -167,16 +170,16 @@ def qc_namespaces(schema_path: Path) -> Namespaces:
     return Namespaces(own=(str(CIRO), str(VOCAB)), known=tuple(sorted(known)), prefixes=prefixes)
 
 
-def release_qc(graphs, schema_path: Path) -> QCReport:
+def release_qc(graphs, schema_path: Path, imports: tuple[Table, ...] = ()) -> QCReport:
     """QC of what Protégé shows for ciro.owl: the ontology and its import module together."""
     closure = graphs.main.union(graphs.external)
-    return run_qc(closure, qc_namespaces(schema_path))
+    return run_qc(closure, qc_namespaces(schema_path, imports))
 
 
 # What the manifest's source_digest covers and how, so that anyone can recompute it from a checkout.
 SOURCE_DIGEST_METHOD = (
     "sha256 over the input files sorted by path relative to the project root (schema/ciro.yaml, "
-    "schema/ciro-rules.shacl.ttl, every file under instances/), each fed as path, NUL, bytes, NUL"
+    "schema/ciro-rules.shacl.ttl, every file under instances/, imports/*.tsv), each fed as path, NUL, bytes, NUL"
 )
 
 
@@ -184,6 +187,7 @@ def source_digest(layout: Layout) -> str:
     """The digest of every input of the release (see SOURCE_DIGEST_METHOD)."""
     inputs = [layout.schema, layout.schema.parent / "ciro-rules.shacl.ttl"]
     inputs += [p for p in layout.instances.rglob("*") if p.is_file()]
+    inputs += sorted(layout.imports.glob("*.tsv")) if layout.imports.is_dir() else []
     hasher = hashlib.sha256()
     for path in sorted(inputs):
         hasher.update(str(path.relative_to(layout.root)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -218,8 +222,12 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
             f"SHACL by {engine_label(engine)}", t0)
 
     t0 = time.perf_counter()
-    graphs = build_graphs(kb.data, layout.schema, release_date)
-    qc = release_qc(graphs, layout.schema)
+    try:
+        tables = read_tables(layout.imports)
+    except TableError as err:
+        raise BuildError(str(err)) from None
+    graphs = build_graphs(kb.data, layout.schema, release_date, tables)
+    qc = release_qc(graphs, layout.schema, tables)
     step(2, f"built OWL graphs ({len(graphs.main)} triples, {len(graphs.external)} in the import module); "
             f"QC: {qc.summary()}", t0)
     if not qc.ok:
@@ -238,7 +246,7 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
         for graph, name, fmt in track(files, "writing the release", unit="file"):
             _serialize(graph, tmp / name, fmt)
         # ODK's class-level products, from the classified, relaxed, reduced full release (release/products.py)
-        products = odk_products(graphs.full, qc_namespaces(layout.schema).prefixes)
+        products = odk_products(graphs.full, qc_namespaces(layout.schema, tables).prefixes)
         _serialize(products.simple, tmp / "ciro-simple.owl", "xml")
         (tmp / "ciro.obo").write_text(products.obo, encoding="utf-8")
         (tmp / "ciro.json").write_text(products.json, encoding="utf-8")

@@ -19,7 +19,7 @@ __all__ = ["ReleaseRefused", "cut_release", "INPUTS"]
 
 # What a release is built from, relative to the project root: these must be committed (the release
 # manifest's source digest covers the same files).
-INPUTS = ("schema", "instances")
+INPUTS = ("schema", "instances", "imports")
 
 
 class ReleaseRefused(CiroError):

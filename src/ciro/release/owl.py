@@ -15,6 +15,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from ..curate.rdf import kb_to_graph
+from ..imports.sources import HOME, MIREOT, imported_from
+from ..imports.table import Table
 from .evidence import add_evidence_individuals
 from .model import OwlModel, model_for
 from .tbox import add_tbox
@@ -67,6 +69,9 @@ _EXTERNAL_KIND = {
     "OMO:0001000": OWL.NamedIndividual,
 }
 
+
+OBO = "http://purl.obolibrary.org/obo/"
+IMPORTED_FROM = URIRef(f"{OBO}IAO_0000412")  # IAO 'imported from': the ontology an external term comes from
 
 # Thesauri whose hierarchy is "broader heading", not subsumption (a MeSH supplementary concept's mapped heading,
 # a descriptor's tree parent): their parent links are skos:broader.
@@ -124,45 +129,103 @@ def _declare_references(own: Triples, external: Triples) -> None:
                 own.add((iri, RDF.type, kind))
 
 
-def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None) -> Triples:
-    """MIREOT-style module: each external term with its label and the one parent CIRO needs."""
+def _term_iri(curie: str, model: OwlModel) -> URIRef:
+    """A CURIE of the schema's prefixes, an IRI, or an OBO CURIE (UBERON, OBI: ancestors CIRO has no prefix for)."""
+    prefix, _, local = curie.partition(":")
+    if prefix in model.prefixes:
+        return model.expand(curie)
+    return URIRef(curie if "://" in curie else f"{OBO}{prefix}_{local}")
+
+
+def _imported_from(curie: str, taken_from: str | None = None) -> URIRef | None:
+    """The ontology of a term's prefix (an OBO prefix names its ontology: UBERON -> obo/uberon.owl); for an IRI
+    outside any prefix (SEPIO's prov:Activity), the ontology of the file it was taken from."""
+    if "://" in curie:
+        return URIRef(taken_from) if taken_from else None
+    prefix = curie.split(":", 1)[0]
+    return URIRef(imported_from(prefix) or f"{OBO}{prefix.lower()}.owl")
+
+
+def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None,
+              tables: tuple[Table, ...] = ()) -> Triples:
+    """The import module: the terms of the extracted sources (imports/*.tsv) with every ancestor their file asserts,
+    and the other external terms MIREOT (the label and the one parent instances/external_terms/ records). Every term
+    names its ontology with IAO:0000412 (imported from); the header names each extracted file's version."""
     graph = Triples()
     graph.add((IMPORT_IRI, RDF.type, OWL.Ontology))
     graph.add((IMPORT_IRI, OWL.versionIRI, version_iri(IMPORT_IRI, model.version)))
     graph.add((IMPORT_IRI, OWL.versionInfo, Literal(model.version)))
-    graph.add((IMPORT_IRI, DCTERMS.title, Literal("CIRO external terms (MIREOT import module)")))
+    graph.add((IMPORT_IRI, DCTERMS.title, Literal("CIRO external terms (import module)")))
     graph.add((IMPORT_IRI, DCTERMS.description, Literal(
         "The external terms CIRO uses (genes, cell types, taxa, chemicals, processes, evidence types, relations, "
-        "upper-level classes), each with its IRI, its label and the one parent CIRO needs, as confirmed by the source "
-        "named in dcterms:source (MIREOT). Replace it with the full ontologies by importing ciro-base.owl instead.")))
+        "upper-level classes). Terms of the ontologies named in dcterms:source were extracted from those files with "
+        "every ancestor the file asserts (imports/*.tsv, scripts/refresh_imports.py); the others are MIREOT: their "
+        "label and the one parent CIRO records, as confirmed by the source in each term's dcterms:source. "
+        "Replace it with the full ontologies by importing ciro-base.owl instead.")))
     graph.add((IMPORT_IRI, DCTERMS.license, LICENSE))
     graph.add((IMPORT_IRI, DCTERMS.bibliographicCitation, Literal(citation(model.version, release_date))))
     if release_date:
         graph.add((IMPORT_IRI, DCTERMS.date, Literal(release_date)))
     for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.source, DCTERMS.bibliographicCitation,
-                 DCTERMS.date):
+                 DCTERMS.date, RDFS.comment, IMPORTED_FROM):
         graph.add((prop, RDF.type, OWL.AnnotationProperty))
+    for table in tables:
+        stated = table.version_iri or "no owl:versionIRI (the file states none)"
+        graph.add((IMPORT_IRI, DCTERMS.source, URIRef(table.version_iri) if table.version_iri
+                   else Literal(f"{table.file} at commit {table.commit}")))
+        graph.add((IMPORT_IRI, RDFS.comment, Literal(
+            f"{table.source}: {len(table.terms)} terms extracted from {table.file} at commit {table.commit}, "
+            f"version {stated}" + (f"; ancestry stops at {' '.join(table.stops)}" if table.stops else ""))))
+
+    def declare(iri: URIRef, kind: URIRef, curie: str, taken_from: str | None = None) -> None:
+        graph.add((iri, RDF.type, kind))
+        source = _imported_from(curie, taken_from)
+        if source is not None:
+            graph.add((iri, IMPORTED_FROM, source))
+
+    extracted = {term.id: (term, table.ontology) for table in tables for term in table.terms}
+    for term, taken_from in sorted(extracted.values(), key=lambda t: t[0].id):
+        iri, kind = _term_iri(term.id, model), OWL[term.kind]
+        declare(iri, kind, term.id, taken_from)
+        graph.add((iri, RDFS.label, Literal(term.label)))
+        for parent in term.parents:
+            if kind == OWL.NamedIndividual:  # an individual's parents are its classes
+                graph.add((iri, RDF.type, _term_iri(parent, model)))
+            else:
+                graph.add((iri, RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf, _term_iri(parent, model)))
+            if parent not in extracted:  # a stop: declared, so the module stays OWL 2 DL
+                declare(_term_iri(parent, model), OWL.Class if kind == OWL.NamedIndividual else kind, parent)
+    used_mireot = set()
     for term in data.get("external_terms", []):
+        if str(term["id"]) in extracted:
+            continue  # label and ancestry from the source file (tests check the registry's label is the file's)
         iri = model.expand(term["id"])
         prefix = str(term["id"]).split(":", 1)[0]
+        used_mireot.add(prefix)
         kind = _EXTERNAL_KIND.get(str(term["id"]), _EXTERNAL_KIND.get(prefix, OWL.Class))
-        graph.add((iri, RDF.type, kind))
+        declare(iri, kind, str(term["id"]))
         graph.add((iri, RDFS.label, Literal(term["label"])))
         graph.add((iri, DCTERMS.source, Literal(term["verified_by"])))
         if term.get("parent"):
             parent = model.expand(term["parent"])
             if kind == OWL.NamedIndividual:  # an individual's "parent" is its class
                 graph.add((iri, RDF.type, parent))
-                graph.add((parent, RDF.type, OWL.Class))
+                declare(parent, OWL.Class, str(term["parent"]))
             elif prefix in _THESAURI:  # a MeSH tree link is not a kind-of link: skos:broader, an annotation
                 graph.add((iri, SKOS.broader, parent))
                 graph.add((SKOS.broader, RDF.type, OWL.AnnotationProperty))
-                graph.add((parent, RDF.type, kind))
+                declare(parent, kind, str(term["parent"]))
             else:
                 graph.add((iri, RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf, parent))
-                graph.add((parent, RDF.type, kind))
+                declare(parent, kind, str(term["parent"]))
             if term.get("parent_label"):
                 graph.add((parent, RDFS.label, Literal(term["parent_label"])))
+    for prefix in sorted(used_mireot):
+        if prefix in HOME:  # an extracted source's term added to the registry since the last refresh
+            why = f"not in imports/{HOME[prefix]}.tsv yet: run scripts/refresh_imports.py"
+        else:
+            why = MIREOT[prefix][1] if prefix in MIREOT else "no source file is extracted for it"
+        graph.add((IMPORT_IRI, RDFS.comment, Literal(f"{prefix}: MIREOT, not extracted ({why})")))
     return graph
 
 
@@ -198,10 +261,12 @@ def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Triples:
     return graph
 
 
-def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: str | None = None) -> OntologyGraphs:
+def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: str | None = None,
+                 imports: tuple[Table, ...] = ()) -> OntologyGraphs:
     """All release graphs for a validated KB. `release_date` (YYYY-MM-DD) marks a cut release (`ciro release`):
     the headers get it as dcterms:date, and ciro.owl imports the module by its version IRI, so that a pinned
-    release never pulls in a later module."""
+    release never pulls in a later module. `imports` are the extracted import tables (imports/*.tsv); without them
+    every external term is MIREOT."""
     model = model_for(schema_path)
     publications = sorted(data.get("publications", []), key=lambda p: str(p.get("id")))
     records = {k: v for k, v in data.items() if k != "external_terms"}
@@ -209,7 +274,7 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: s
     add_tbox(own, model)
     add_terms(own, model, records)
     add_evidence_individuals(own, model, records)
-    external = _external(data, model, release_date)
+    external = _external(data, model, release_date, imports)
     _declare_references(own, external)
 
     _bind(own, model)
