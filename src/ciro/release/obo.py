@@ -28,10 +28,10 @@ from fastobo.id import PrefixedIdent, Url
 from fastobo.pv import LiteralPropertyValue, ResourcePropertyValue
 from fastobo.syn import Synonym
 from fastobo.xref import Xref, XrefList
-from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from .classview import ClassView
-from .vocab import DEFINITION, OBOINOWL, TERM_REPLACED_BY
+from .vocab import DEFINITION, OBOINOWL, OWL, RDF, RDFS, TERM_REPLACED_BY, XSD
 
 __all__ = ["OboHeader", "obo_document", "obograph_document"]
 

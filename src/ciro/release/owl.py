@@ -124,9 +124,9 @@ def _declare_references(own: Triples, external: Triples) -> None:
                 own.add((iri, RDF.type, kind))
 
 
-def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None) -> Triples:
-    """MIREOT-style module: each external term with its label and the one parent CIRO needs."""
-    graph = Triples()
+def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None, graph: Triples) -> Triples:
+    """MIREOT-style module, into the empty `graph`: each external term with its label and the one parent CIRO
+    needs."""
     graph.add((IMPORT_IRI, RDF.type, OWL.Ontology))
     graph.add((IMPORT_IRI, OWL.versionIRI, version_iri(IMPORT_IRI, model.version)))
     graph.add((IMPORT_IRI, OWL.versionInfo, Literal(model.version)))
@@ -209,18 +209,20 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: s
     add_tbox(own, model)
     add_terms(own, model, records)
     add_evidence_individuals(own, model, records)
-    external = _external(data, model, release_date)
+    external = _external(data, model, release_date, own.new())
     _declare_references(own, external)
 
     _bind(own, model)
 
     def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Triples:
-        header = Triples()
+        header = own.new()
         _header(header, iri, model, title, publications, release_date)
         if imports:
             header.add((iri, OWL.imports, version_iri(IMPORT_IRI, model.version) if release_date else IMPORT_IRI))
         if merged:
-            header.update(Triples(t for t in external if t[0] != IMPORT_IRI))
+            for triple in external:
+                if triple[0] != IMPORT_IRI:
+                    header.add(triple)
         return own.union(header)
 
     _bind(external, model)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import curies
-from rdflib import OWL, RDF, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from .classview import ClassView, class_view
 from .obo import OboHeader, obo_document, obograph_document
 from .simple import simple_graph
 from .triples import Triples
-from .vocab import CIRO, DCTERMS, FULL_IRI, JSON_IRI, OBO_IRI, SIMPLE_IRI, VOCAB, version_iri
+from .vocab import CIRO, DCTERMS, FULL_IRI, JSON_IRI, OBO_IRI, OWL, RDF, SIMPLE_IRI, VOCAB, version_iri
 
 __all__ = ["Products", "odk_products"]
 
@@ -48,7 +48,7 @@ def odk_products(full: Graph, prefixes: dict[str, str]) -> Products:
     version = str(full.value(FULL_IRI, OWL.versionInfo))
     view = class_view(full)
 
-    header = Triples()
+    header = full.new()
     header.add((SIMPLE_IRI, RDF.type, OWL.Ontology))
     header.add((SIMPLE_IRI, OWL.versionIRI, version_iri(SIMPLE_IRI, version)))
     header.add((SIMPLE_IRI, OWL.versionInfo, Literal(version)))

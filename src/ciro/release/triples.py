@@ -5,6 +5,11 @@ querying rdflib's store took most of `ciro build` (docs/performance.md). This ho
 (URIRef, BNode, Literal) in a dict of dicts of sets, subject first, with a predicate index built on demand.
 It offers the part of rdflib's Graph API that `tbox`, `terms`, `evidence`, `owl` and `qc` use, so that they
 run on either.
+
+Terms are interned as they are added (one object per IRI, literal or blank node; the graphs a release makes
+from one another share the table): set and dict look-ups then stop at `is`, and rdflib's `__eq__`, which is
+Python code, is not called millions of times by the writers, QC and the class view. Equal copies made by the
+writers of the records are also dropped (less memory at 100,000 items).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ __all__ = ["Triples"]
 class Triples:
     """A set of (subject, predicate, object) of rdflib terms, with bound namespaces."""
 
-    def __init__(self, triples: Iterable[tuple] = ()):
+    def __init__(self, triples: Iterable[tuple] = (), terms: dict | None = None):
+        self._terms: dict = _seeded() if terms is None else terms  # term -> its one object (see the docstring)
         self._spo: dict = {}  # subject -> predicate -> set of objects
         self._pos: dict | None = None  # predicate -> object -> set of subjects (built when first asked)
         self._len = 0
@@ -28,6 +34,8 @@ class Triples:
     # --- building ------------------------------------------------------------------------------------------
     def add(self, triple: tuple) -> None:
         s, p, o = triple
+        terms = self._terms
+        s, p, o = terms.setdefault(s, s), terms.setdefault(p, p), terms.setdefault(o, o)
         objects = self._spo.setdefault(s, {}).setdefault(p, set())
         if o not in objects:
             objects.add(o)
@@ -36,6 +44,10 @@ class Triples:
                 self._pos.setdefault(p, {}).setdefault(o, set()).add(s)
 
     def update(self, other: Triples) -> None:
+        if other._terms is not self._terms:
+            for triple in other:
+                self.add(triple)
+            return
         for s, po in other._spo.items():
             mine = self._spo.setdefault(s, {})
             for p, objects in po.items():
@@ -46,7 +58,7 @@ class Triples:
         self._pos = None
 
     def copy(self) -> Triples:
-        new = Triples()
+        new = Triples(terms=self._terms)
         new.update(self)
         new._namespaces = dict(self._namespaces)
         return new
@@ -54,8 +66,9 @@ class Triples:
     def union(self, *others: Triples) -> Triples:
         """This graph with `others` added, sharing this graph's per-subject tables (only subjects that `others`
         also describe are copied): a release variant costs a dict, not a copy of every triple. The result, and
-        this graph after it, must not be added to."""
-        new = Triples()
+        this graph after it, must not be added to. `others` share this graph's term table."""
+        assert all(other._terms is self._terms for other in others)
+        new = Triples(terms=self._terms)
         new._namespaces = dict(self._namespaces)
         spo, copied, count = dict(self._spo), set(), self._len
         for other in others:
@@ -71,6 +84,10 @@ class Triples:
                     count += len(have) - before
         new._spo, new._len = spo, count
         return new
+
+    def new(self) -> Triples:
+        """An empty graph sharing this one's term table (so that it can be merged into this one cheaply)."""
+        return Triples(terms=self._terms)
 
     def bind(self, prefix: str, namespace, override: bool = True, replace: bool = True) -> None:
         self._namespaces = {p: ns for p, ns in self._namespaces.items() if ns != str(namespace)}
@@ -189,3 +206,31 @@ class Triples:
             if first is not None:
                 yield first
             head = self.value(head, RDF.rest)
+
+
+def _seeded() -> dict:
+    """A term table holding the vocabulary's constants, so that `po.get(RDF.type)` and the like find them by `is`."""
+    from . import vocab
+
+    terms: dict = {}
+    for namespace in (vocab.RDF, vocab.RDFS, vocab.OWL, vocab.XSD):
+        for name in _COMMON.get(str(namespace), ()):
+            term = getattr(namespace, name)
+            terms[term] = term
+    for term in (vocab.DEFINITION, vocab.DEFINITION_SOURCE, vocab.TERM_REPLACED_BY, vocab.OBSOLESCENCE_REASON):
+        terms[term] = term
+    return terms
+
+
+_COMMON = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": ("type", "first", "rest", "nil", "List"),
+    "http://www.w3.org/2000/01/rdf-schema#": ("label", "comment", "subClassOf", "subPropertyOf", "seeAlso",
+                                               "Class", "Datatype"),
+    "http://www.w3.org/2002/07/owl#": ("Class", "Ontology", "ObjectProperty", "AnnotationProperty",
+                                        "DatatypeProperty", "NamedIndividual", "Restriction", "Axiom",
+                                        "AllDisjointClasses", "onProperty", "someValuesFrom", "intersectionOf",
+                                        "equivalentClass", "disjointWith", "members", "deprecated", "versionIRI",
+                                        "versionInfo", "imports", "annotatedSource", "annotatedProperty",
+                                        "annotatedTarget", "Thing"),
+    "http://www.w3.org/2001/XMLSchema#": ("string", "integer", "boolean", "double"),
+}
