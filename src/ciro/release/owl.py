@@ -81,7 +81,9 @@ class OntologyGraphs:
     base: Triples  # ciro-base.owl: own axioms only
     full: Triples  # ciro-full.owl: own axioms + external module merged
     external: Triples  # imports/ciro-external.owl
-    data: Triples  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
+    # ciro-data.ttl (None when not asked for): the instance RDF the schema maps the records to (what ciro.shacl.ttl
+    # validates)
+    data: Triples | None
 
 
 _HEADER_PROPERTIES = (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source,
@@ -198,10 +200,12 @@ def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Triples:
     return graph
 
 
-def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: str | None = None) -> OntologyGraphs:
-    """All release graphs for a validated KB. `release_date` (YYYY-MM-DD) marks a cut release (`ciro release`):
-    the headers get it as dcterms:date, and ciro.owl imports the module by its version IRI, so that a pinned
-    release never pulls in a later module."""
+def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: str | None = None,
+                 with_data: bool = True) -> OntologyGraphs:
+    """All release graphs for a validated KB (the data graph only `with_data`: `ciro build` makes it after the
+    others are written and dropped, as it shares nothing with them). `release_date` (YYYY-MM-DD) marks a cut
+    release (`ciro release`): the headers get it as dcterms:date, and ciro.owl imports the module by its version
+    IRI, so that a pinned release never pulls in a later module."""
     model = model_for(schema_path)
     publications = sorted(data.get("publications", []), key=lambda p: str(p.get("id")))
     records = {k: v for k, v in data.items() if k != "external_terms"}
@@ -231,5 +235,5 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: s
         base=variant(BASE_IRI, "CIRO base: CIRO's own axioms", False, False),
         full=variant(FULL_IRI, "CIRO full: CIRO with its external terms merged", False, True),
         external=external,
-        data=data_graph(data, schema_path),
+        data=data_graph(data, schema_path) if with_data else None,
     )
