@@ -65,10 +65,13 @@ class _Terms:
         self.graph = graph
         self.converter = converter
         self.used_prefixes: set[str] = set()
+        self.curies: dict = {}
         self.annotation_properties = set(graph.subjects(RDF.type, OWL.AnnotationProperty)) | {RDFS.seeAlso}
 
     def curie(self, iri) -> str | None:
-        curie = self.converter.compress(str(iri))
+        curie = self.curies.get(iri, False)
+        if curie is False:  # each IRI compressed once (curies' parse_uri is Python, and ids repeat)
+            curie = self.curies[iri] = self.converter.compress(str(iri))
         if curie is not None:
             self.used_prefixes.add(curie.split(":", 1)[0])
         return curie

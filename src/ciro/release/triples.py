@@ -25,7 +25,7 @@ class Triples:
     def __init__(self, triples: Iterable[tuple] = (), terms: dict | None = None):
         self._terms: dict = _seeded() if terms is None else terms  # term -> its one object (see the docstring)
         self._spo: dict = {}  # subject -> predicate -> set of objects
-        self._pos: dict | None = None  # predicate -> object -> set of subjects (built when first asked)
+        self._pos: dict | None = None  # predicate -> object -> set of subjects (see _index)
         self._len = 0
         self._namespaces: dict[str, str] = {}
         for triple in triples:
@@ -40,8 +40,8 @@ class Triples:
         if o not in objects:
             objects.add(o)
             self._len += 1
-            if self._pos is not None:
-                self._pos.setdefault(p, {}).setdefault(o, set()).add(s)
+            if self._pos is not None and p in self._pos:
+                self._pos[p].setdefault(o, set()).add(s)
 
     def update(self, other: Triples) -> None:
         if other._terms is not self._terms:
@@ -118,39 +118,29 @@ class Triples:
         objects = po.get(p)
         return bool(objects) and (o is None or o in objects)
 
-    def _index(self) -> dict:
+    def _index(self, predicate) -> dict:
+        """object -> subjects of `predicate`, made the first time (subject, `predicate`, object) is looked up by
+        object: an index of every predicate held as much memory as the table itself at 100,000 items, for the
+        few predicates QC and the products look up that way."""
         if self._pos is None:
-            pos: dict = {}
+            self._pos = {}
+        index = self._pos.get(predicate)
+        if index is None:
+            index = self._pos[predicate] = {}
             for s, po in self._spo.items():
-                for p, objects in po.items():
-                    by_object = pos.setdefault(p, {})
-                    for o in objects:
-                        by_object.setdefault(o, set()).add(s)
-            self._pos = pos
-        return self._pos
+                for o in po.get(predicate, ()):
+                    index.setdefault(o, set()).add(s)
+        return index
 
     def subjects(self, predicate=None, obj=None, unique: bool = True) -> Iterator:
         if predicate is None and obj is None:
             yield from self._spo
-            return
-        if predicate is None:
-            seen = set()
-            for by_object in self._index().values():
-                for s in by_object.get(obj, ()):
-                    if s not in seen:
-                        seen.add(s)
-                        yield s
-            return
-        by_object = self._index().get(predicate, {})
-        if obj is not None:
-            yield from by_object.get(obj, ())
-            return
-        seen = set()
-        for subjects in by_object.values():
-            for s in subjects:
-                if s not in seen:
-                    seen.add(s)
-                    yield s
+        elif predicate is None:
+            yield from (s for s, po in self._spo.items() if any(obj in objects for objects in po.values()))
+        elif obj is None:
+            yield from (s for s, po in self._spo.items() if po.get(predicate))
+        else:
+            yield from self._index(predicate).get(obj, ())
 
     def objects(self, subject=None, predicate=None, unique: bool = True) -> Iterator:
         if subject is not None:
@@ -161,7 +151,7 @@ class Triples:
                 yield from {o for objects in po.values() for o in objects}
             return
         if predicate is not None:
-            yield from self._index().get(predicate, {})
+            yield from {o for po in self._spo.values() for o in po.get(predicate, ())}
             return
         yield from {o for _s, _p, o in self}
 
@@ -169,10 +159,7 @@ class Triples:
         if subject is not None:
             yield from (p for p, objects in self._spo.get(subject, {}).items() if obj is None or obj in objects)
             return
-        if obj is None:
-            yield from self._index()
-            return
-        yield from (p for p, by_object in self._index().items() if obj in by_object)
+        yield from {p for po in self._spo.values() for p, objects in po.items() if obj is None or obj in objects}
 
     def predicate_objects(self, subject) -> Iterator[tuple]:
         for p, objects in self._spo.get(subject, {}).items():
@@ -180,8 +167,8 @@ class Triples:
                 yield p, o
 
     def subject_objects(self, predicate) -> Iterator[tuple]:
-        for o, subjects in self._index().get(predicate, {}).items():
-            for s in subjects:
+        for s, po in self._spo.items():
+            for o in po.get(predicate, ()):
                 yield s, o
 
     def value(self, subject, predicate, default=None):
