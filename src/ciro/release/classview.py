@@ -28,6 +28,8 @@ from .vocab import OWL, RDF, RDFS
 
 __all__ = ["ClassView", "LogicalDefinition", "class_view"]
 
+_THING = frozenset({OWL.Thing})
+
 
 @dataclass(frozen=True)
 class LogicalDefinition:
@@ -105,7 +107,7 @@ def class_view(graph: Graph) -> ClassView:
             continue
         for sup in graph.objects(cls, RDFS.subClassOf):
             if isinstance(sup, URIRef):
-                if sup != OWL.Thing:
+                if sup not in _THING:
                     told[cls].add(sup)
             elif (pair := _restriction(graph, sup)) is not None:
                 restrictions[cls].add(pair)

@@ -25,6 +25,8 @@ _NATIVE = frozenset({XSD.boolean, XSD.integer, XSD.double, XSD.string})
 _key = encode_basestring_ascii  # the sort key of a string: its JSON text, as json.dumps writes it (ASCII-escaped)
 _text = encode_basestring  # a string as the file holds it (ensure_ascii=False)
 _FIRST, _REST, _NIL, _TYPE, _LIST = RDF.first, RDF.rest, RDF.nil, RDF.type, RDF.List
+# Membership in one-term sets, not `==`: rdflib's term __eq__ is Python code, and these tests run per triple.
+_FIRSTS, _RESTS, _NILS, _TYPES, _LISTS = (frozenset({t}) for t in (_FIRST, _REST, _NIL, _TYPE, _LIST))
 
 
 def _bnode(node: BNode) -> str:
@@ -54,24 +56,24 @@ class _Writer:
 
     def collection(self, head) -> list | None:
         """The items of the rdf:List at `head`, or None when it is not a well-formed list (rdflib's rule)."""
-        if type(head) is not BNode and head != _NIL:
+        if type(head) is not BNode and head not in _NILS:
             return None
-        if head != _NIL and not self.spo.get(head, {}).get(_FIRST):
+        if head not in _NILS and not self.spo.get(head, {}).get(_FIRST):
             return None
         items, seen = [], {head}
         while head:
-            if head == _NIL:
+            if head in _NILS:
                 return items
             if isinstance(head, URIRef):
                 return None
             first = rest = None
             for p, objects in self.spo.get(head, {}).items():
                 for o in objects:
-                    if first is None and p == _FIRST:
+                    if first is None and p in _FIRSTS:
                         first = o
-                    elif rest is None and p == _REST:
+                    elif rest is None and p in _RESTS:
                         rest = o
-                    elif p != _TYPE or o != _LIST:
+                    elif p not in _TYPES or o not in _LISTS:
                         return None
             items.append(first)
             head = rest
@@ -118,7 +120,7 @@ class _Writer:
         self.nodes[ident] = ("", "")  # claimed before its values are written (a value may lead back here)
         fields: dict[str, list[tuple[str, str]]] = {}
         for p, objects in self.spo[s].items():
-            if p == _TYPE:
+            if p in _TYPES:
                 fields["@type"] = [(_key(str(o)), _text(str(o))) if isinstance(o, URIRef) else self.value(o, 3)
                                    for o in objects]
             else:

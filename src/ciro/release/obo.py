@@ -33,7 +33,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from .classview import ClassView
 from .vocab import DEFINITION, OBOINOWL, OWL, RDF, RDFS, TERM_REPLACED_BY, XSD
 
-__all__ = ["OboHeader", "obo_document", "obograph_document"]
+__all__ = ["OboHeader", "obo_document", "write_obograph"]
 
 OBO_PURL = "http://purl.obolibrary.org/obo/"
 _SYNONYMS = {
@@ -205,8 +205,8 @@ def _typedef_frame(prop: URIRef, terms: _Terms, annotation: bool) -> od.TypedefF
     return od.TypedefFrame(terms.ident(prop), clauses)
 
 
-def obograph_document(graph: Graph, view: ClassView, header: OboHeader, converter: curies.Converter) -> str:
-    """The OBO Graphs JSON of `graph`; ids are IRIs, as ROBOT writes them.
+def write_obograph(graph: Graph, view: ClassView, header: OboHeader, converter: curies.Converter, path) -> None:
+    """The OBO Graphs JSON of `graph` into `path`; ids are IRIs, as ROBOT writes them.
 
     Written as plain dicts: what the `obographs` package's model dumps (`model_dump(exclude_none=True,
     exclude_defaults=True)`: no null, no `deprecated: false`, no default synonym scope, no empty list of the
@@ -270,4 +270,6 @@ def obograph_document(graph: Graph, view: ClassView, header: OboHeader, converte
                         ("logicalDefinitionAxioms", definitions)):
         if items:  # an empty list is the model's default: left out
             graph_data[name] = items
-    return json.dumps({"graphs": [graph_data]}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    with open(path, "w", encoding="utf-8") as handle:  # streamed: json.dumps held a list of every chunk first
+        json.dump({"graphs": [graph_data]}, handle, indent=1, sort_keys=True, ensure_ascii=False)
+        handle.write("\n")

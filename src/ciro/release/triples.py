@@ -20,7 +20,8 @@ __all__ = ["Triples"]
 
 
 class Triples:
-    """A set of (subject, predicate, object) of rdflib terms, with bound namespaces."""
+    """A set of (subject, predicate, object) of rdflib terms, with bound namespaces. Per (subject, predicate) the
+    objects are a 1-tuple or, from the second on, a set."""
 
     def __init__(self, triples: Iterable[tuple] = (), terms: dict | None = None):
         self._terms: dict = _seeded() if terms is None else terms  # term -> its one object (see the docstring)
@@ -36,12 +37,21 @@ class Triples:
         s, p, o = triple
         terms = self._terms
         s, p, o = terms.setdefault(s, s), terms.setdefault(p, p), terms.setdefault(o, o)
-        objects = self._spo.setdefault(s, {}).setdefault(p, set())
-        if o not in objects:
+        po = self._spo.get(s)
+        if po is None:
+            po = self._spo[s] = {}
+        objects = po.get(p)
+        if objects is None:
+            po[p] = (o,)  # most (subject, predicate) have one object: a 1-tuple is 48 bytes, a set 216
+        elif o in objects:
+            return
+        elif type(objects) is tuple:
+            po[p] = {*objects, o}
+        else:
             objects.add(o)
-            self._len += 1
-            if self._pos is not None and p in self._pos:
-                self._pos[p].setdefault(o, set()).add(s)
+        self._len += 1
+        if self._pos is not None and p in self._pos:
+            self._pos[p].setdefault(o, set()).add(s)
 
     def update(self, other: Triples) -> None:
         if other._terms is not self._terms:
@@ -51,10 +61,8 @@ class Triples:
         for s, po in other._spo.items():
             mine = self._spo.setdefault(s, {})
             for p, objects in po.items():
-                have = mine.setdefault(p, set())
-                before = len(have)
-                have |= objects
-                self._len += len(have) - before
+                mine[p], added = _merged(mine.get(p), objects)
+                self._len += added
         self._pos = None
 
     def copy(self) -> Triples:
@@ -74,14 +82,13 @@ class Triples:
         for other in others:
             for s, po in other._spo.items():
                 if s not in copied:
-                    spo[s] = {p: set(objects) for p, objects in spo.get(s, {}).items()}
+                    spo[s] = {p: set(objects) if type(objects) is set else objects
+                              for p, objects in spo.get(s, {}).items()}
                     copied.add(s)
                 mine = spo[s]
                 for p, objects in po.items():
-                    have = mine.setdefault(p, set())
-                    before = len(have)
-                    have |= objects
-                    count += len(have) - before
+                    mine[p], added = _merged(mine.get(p), objects)
+                    count += added
         new._spo, new._len = spo, count
         return new
 
@@ -179,7 +186,7 @@ class Triples:
         return next(iter(objects)) if len(objects) == 1 else min(objects, key=lambda o: (type(o).__name__, str(o)))
 
     def by_subject(self) -> dict:
-        """subject -> predicate -> set of objects (read-only: the writers walk it)."""
+        """subject -> predicate -> objects, a tuple of one or a set (read-only: the writers walk it)."""
         return self._spo
 
     def items(self, head) -> Iterator:
@@ -193,6 +200,19 @@ class Triples:
             if first is not None:
                 yield first
             head = self.value(head, RDF.rest)
+
+
+def _merged(have, objects) -> tuple:
+    """`have` (None, a 1-tuple or a set) with `objects` added, and how many were new; `have` is not changed
+    when it is shared (a tuple), and a set only grows."""
+    if have is None:
+        return (objects if type(objects) is tuple else set(objects)), len(objects)
+    before = len(have)
+    merged = have if type(have) is set else set(have)
+    merged.update(objects)
+    if len(merged) == before:
+        return have, 0
+    return merged, len(merged) - before
 
 
 def _seeded() -> dict:
