@@ -21,10 +21,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rdflib import OWL, RDF, RDFS, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 
+from .vocab import OWL, RDF, RDFS
+
 __all__ = ["ClassView", "LogicalDefinition", "class_view"]
+
+_THING = frozenset({OWL.Thing})
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def class_view(graph: Graph) -> ClassView:
             continue
         for sup in graph.objects(cls, RDFS.subClassOf):
             if isinstance(sup, URIRef):
-                if sup != OWL.Thing:
+                if sup not in _THING:
                     told[cls].add(sup)
             elif (pair := _restriction(graph, sup)) is not None:
                 restrictions[cls].add(pair)
@@ -117,8 +121,10 @@ def class_view(graph: Graph) -> ClassView:
         if isinstance(p, URIRef) and isinstance(q, URIRef):
             sub_properties[p].add(q)
 
-    # reason: C ⊑ D when C meets every conjunct of D's definition, to a fixed point. Closures are cached (the
-    # loop asks for the same ones for every class and definition) and forgotten whenever `told` grows.
+    # reason: C ⊑ D when C meets every conjunct of D's definition, to a fixed point. Each pass reads the closures
+    # of the pass before (cached) and adds what it found at its end: forgetting every closure at each new
+    # subsumption made the loop quadratic (most mechanisms fall under a defined class). The fixed point, and so
+    # the reduced hierarchy, is the same; a pass may add a subsumption another of its own finds implies.
     up_cache: dict[URIRef, set[URIRef]] = {}
     sub_cache: dict[URIRef, set[URIRef]] = {}
 
@@ -127,40 +133,48 @@ def class_view(graph: Graph) -> ClassView:
             up_cache[cls] = _closure(told, cls)
         return up_cache[cls]
 
-    held_cache: dict[URIRef, tuple[set[URIRef], set[tuple[URIRef, URIRef]]]] = {}
-
-    def supers_and_held(cls: URIRef) -> tuple[set[URIRef], set[tuple[URIRef, URIRef]]]:
-        """cls with its superclasses, and the restrictions they carry."""
-        if cls not in held_cache:
-            supers = up(cls) | {cls}
-            held_cache[cls] = supers, {(p, f) for s in supers for p, f in restrictions.get(s, ())}
-        return held_cache[cls]
-
     def sub(p: URIRef) -> set[URIRef]:
         if p not in sub_cache:
             sub_cache[p] = _closure(sub_properties, p) | {p}
         return sub_cache[p]
 
+    fillers: dict[URIRef, set[URIRef]] = defaultdict(set)  # property -> the named fillers it restricts to
+    for pairs in restrictions.values():
+        for p, f in pairs:
+            fillers[p].add(f)
+
+    def implying(want_p: URIRef, want_f: URIRef) -> set[tuple[URIRef, URIRef]]:
+        """Every restriction (p, f) of the graph that implies ∃want_p.want_f (p ⊑* want_p, f ⊑* want_f)."""
+        return {(p, f) for p in fillers if want_p in sub(p) for f in fillers[p] if f == want_f or want_f in up(f)}
+
+    def holds(supers: set[URIRef], wanted: set[tuple[URIRef, URIRef]]) -> bool:
+        """A restriction of one of `supers` is among `wanted` (set look-ups, not a union per class)."""
+        return any(not restrictions[s].isdisjoint(wanted) for s in supers if s in restrictions)
+
     inferred: set[tuple[URIRef, URIRef]] = set()
-    changed = True
-    while changed:
-        changed = False
+    while True:
+        found = []
+        wanted = {d: [implying(p, f) for p, f in definition.restrictions] for d, definition in definitions.items()}
+        supers_cache: dict[URIRef, set[URIRef]] = {}
         for defined, definition in definitions.items():
             for cls in classes:
                 if cls == defined or cls in deprecated or defined in up(cls):
                     continue
-                supers, held = supers_and_held(cls)
+                supers = supers_cache.get(cls)
+                if supers is None:
+                    supers = supers_cache[cls] = up(cls) | {cls}
                 if not all(g in supers for g in definition.genus):
                     continue
-                if all(any(want_p in sub(p) and (want_f == f or want_f in up(f)) for p, f in held)
-                       for want_p, want_f in definition.restrictions):
+                if all(holds(supers, w) for w in wanted[defined]):
                     if cls in definitions and definitions[cls] == definition:
                         continue  # an equivalent definition: not a strict subsumption
-                    told[cls].add(defined)
-                    up_cache.clear()
-                    held_cache.clear()
-                    inferred.add((cls, defined))
-                    changed = True
+                    found.append((cls, defined))
+        if not found:
+            break
+        for cls, defined in found:
+            told[cls].add(defined)
+        inferred.update(found)
+        up_cache.clear()
 
     # reduce: drop a named superclass that another named superclass already implies
     parents = {}

@@ -12,7 +12,9 @@ with rdflib's output.
 from __future__ import annotations
 
 import json
+import tempfile
 from json.encoder import encode_basestring, encode_basestring_ascii
+from pathlib import Path
 
 from rdflib import BNode, Literal, URIRef
 
@@ -25,6 +27,8 @@ _NATIVE = frozenset({XSD.boolean, XSD.integer, XSD.double, XSD.string})
 _key = encode_basestring_ascii  # the sort key of a string: its JSON text, as json.dumps writes it (ASCII-escaped)
 _text = encode_basestring  # a string as the file holds it (ensure_ascii=False)
 _FIRST, _REST, _NIL, _TYPE, _LIST = RDF.first, RDF.rest, RDF.nil, RDF.type, RDF.List
+# Membership in one-term sets, not `==`: rdflib's term __eq__ is Python code, and these tests run per triple.
+_FIRSTS, _RESTS, _NILS, _TYPES, _LISTS = (frozenset({t}) for t in (_FIRST, _REST, _NIL, _TYPE, _LIST))
 
 
 def _bnode(node: BNode) -> str:
@@ -48,30 +52,34 @@ def _object(pairs: list[tuple[str, str]], depth: int) -> str:
 class _Writer:
     """Node objects as text, each with its sort key (its json.dumps(sort_keys=True) text)."""
 
-    def __init__(self, spo: dict):
+    def __init__(self, spo: dict, spill):
         self.spo = spo
-        self.nodes: dict[str, tuple[str, str]] = {}  # node id -> (sort key, text)
+        # node id -> (sort key, offset, size) of its text in `spill`, a temporary file: the nodes are written in
+        # the order of their ids, and held in memory until then they were the size of the file (GBs at 100k)
+        self.nodes: dict[str, tuple[str, int, int]] = {}
+        self.spill = spill
+        self.spilled = 0
 
     def collection(self, head) -> list | None:
         """The items of the rdf:List at `head`, or None when it is not a well-formed list (rdflib's rule)."""
-        if type(head) is not BNode and head != _NIL:
+        if type(head) is not BNode and head not in _NILS:
             return None
-        if head != _NIL and not self.spo.get(head, {}).get(_FIRST):
+        if head not in _NILS and not self.spo.get(head, {}).get(_FIRST):
             return None
         items, seen = [], {head}
         while head:
-            if head == _NIL:
+            if head in _NILS:
                 return items
             if isinstance(head, URIRef):
                 return None
             first = rest = None
             for p, objects in self.spo.get(head, {}).items():
                 for o in objects:
-                    if first is None and p == _FIRST:
+                    if first is None and p in _FIRSTS:
                         first = o
-                    elif rest is None and p == _REST:
+                    elif rest is None and p in _RESTS:
                         rest = o
-                    elif p != _TYPE or o != _LIST:
+                    elif p not in _TYPES or o not in _LISTS:
                         return None
             items.append(first)
             head = rest
@@ -115,10 +123,10 @@ class _Writer:
         ident = str(s) if isinstance(s, URIRef) else _bnode(s)
         if ident in self.nodes:
             return
-        self.nodes[ident] = ("", "")  # claimed before its values are written (a value may lead back here)
+        self.nodes[ident] = ("", 0, 0)  # claimed before its values are written (a value may lead back here)
         fields: dict[str, list[tuple[str, str]]] = {}
         for p, objects in self.spo[s].items():
-            if p == _TYPE:
+            if p in _TYPES:
                 fields["@type"] = [(_key(str(o)), _text(str(o))) if isinstance(o, URIRef) else self.value(o, 3)
                                    for o in objects]
             else:
@@ -129,26 +137,33 @@ class _Writer:
             pairs.append((_text(name), _array([t for _, t in values], 2)))
         # The sort key of a node would be its whole compact JSON, '{"@id": "<id>", ...}'; ids are unique, so the
         # JSON text of the id alone (with its closing quote) orders the nodes the same way, in far less memory.
-        self.nodes[ident] = (_key(ident), _object(pairs, 1))
+        data = _object(pairs, 1).encode("utf-8")
+        self.spill.write(data)
+        self.nodes[ident] = (_key(ident), self.spilled, len(data))
+        self.spilled += len(data)
 
 
-def jsonld_chunks(graph: Triples):
-    """The JSON-LD text of `graph` (expanded form, every array sorted) in pieces, ending in a newline."""
+def jsonld_chunks(graph: Triples, spill_dir=None):
+    """The JSON-LD text of `graph` (expanded form, every array sorted) in pieces, ending in a newline; the node
+    texts wait in a temporary file in `spill_dir` (the system's default when None) until they are sorted."""
     spo = graph.by_subject()
     referenced = {o for po in spo.values() for objects in po.values() for o in objects if type(o) is BNode}
-    writer = _Writer(spo)
-    for s in spo:
-        if isinstance(s, URIRef) or (isinstance(s, BNode) and s not in referenced):
-            writer.node(s)
-    nodes = sorted(writer.nodes.values())
-    writer.nodes.clear()
-    if not nodes:
-        yield "[]\n"
-        return
-    yield "[\n "
-    for n, (_key_text, text) in enumerate(nodes):
-        yield text if n == 0 else ",\n " + text
-    yield "\n]\n"
+    with tempfile.TemporaryFile(dir=spill_dir) as spill:
+        writer = _Writer(spo, spill)
+        for s in spo:
+            if isinstance(s, URIRef) or (isinstance(s, BNode) and s not in referenced):
+                writer.node(s)
+        nodes = sorted(writer.nodes.values())
+        writer.nodes.clear()
+        if not nodes:
+            yield "[]\n"
+            return
+        yield "[\n "
+        for n, (_key_text, offset, size) in enumerate(nodes):
+            spill.seek(offset)
+            text = spill.read(size).decode("utf-8")
+            yield text if n == 0 else ",\n " + text
+        yield "\n]\n"
 
 
 def serialize_jsonld(graph: Triples) -> str:
@@ -157,4 +172,4 @@ def serialize_jsonld(graph: Triples) -> str:
 
 def write_jsonld(graph: Triples, path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.writelines(jsonld_chunks(graph))
+        handle.writelines(jsonld_chunks(graph, Path(path).parent))

@@ -86,7 +86,9 @@ class OntologyGraphs:
     base: Triples  # ciro-base.owl: own axioms only
     full: Triples  # ciro-full.owl: own axioms + external module merged
     external: Triples  # imports/ciro-external.owl
-    data: Triples  # ciro-data.ttl: the instance RDF the schema maps the records to (what ciro.shacl.ttl validates)
+    # ciro-data.ttl (None when not asked for): the instance RDF the schema maps the records to (what ciro.shacl.ttl
+    # validates)
+    data: Triples | None
 
 
 _HEADER_PROPERTIES = (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.source,
@@ -146,12 +148,12 @@ def _imported_from(curie: str, taken_from: str | None = None) -> URIRef | None:
     return URIRef(imported_from(prefix) or f"{OBO}{prefix.lower()}.owl")
 
 
-def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None,
+def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None, graph: Triples,
               tables: tuple[Table, ...] = ()) -> Triples:
     """The import module: the terms of the extracted sources (imports/*.tsv) with every ancestor their file asserts,
     and the other external terms MIREOT (the label and the one parent instances/external_terms/ records). Every term
-    names its ontology with IAO:0000412 (imported from); the header names each extracted file's version."""
-    graph = Triples()
+    names its ontology with IAO:0000412 (imported from); the header names each extracted file's version. Written
+    into the empty `graph` (one sharing the release's term table)."""
     graph.add((IMPORT_IRI, RDF.type, OWL.Ontology))
     graph.add((IMPORT_IRI, OWL.versionIRI, version_iri(IMPORT_IRI, model.version)))
     graph.add((IMPORT_IRI, OWL.versionInfo, Literal(model.version)))
@@ -262,11 +264,12 @@ def data_graph(data: dict[str, list[dict]], schema_path: Path) -> Triples:
 
 
 def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: str | None = None,
-                 imports: tuple[Table, ...] = ()) -> OntologyGraphs:
-    """All release graphs for a validated KB. `release_date` (YYYY-MM-DD) marks a cut release (`ciro release`):
-    the headers get it as dcterms:date, and ciro.owl imports the module by its version IRI, so that a pinned
-    release never pulls in a later module. `imports` are the extracted import tables (imports/*.tsv); without them
-    every external term is MIREOT."""
+                 imports: tuple[Table, ...] = (), with_data: bool = True) -> OntologyGraphs:
+    """All release graphs for a validated KB (the data graph only `with_data`: `ciro build` makes it after the
+    others are written and dropped, as it shares nothing with them). `release_date` (YYYY-MM-DD) marks a cut
+    release (`ciro release`): the headers get it as dcterms:date, and ciro.owl imports the module by its version
+    IRI, so that a pinned release never pulls in a later module. `imports` are the extracted import tables
+    (imports/*.tsv); without them every external term is MIREOT."""
     model = model_for(schema_path)
     publications = sorted(data.get("publications", []), key=lambda p: str(p.get("id")))
     records = {k: v for k, v in data.items() if k != "external_terms"}
@@ -274,18 +277,20 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: s
     add_tbox(own, model)
     add_terms(own, model, records)
     add_evidence_individuals(own, model, records)
-    external = _external(data, model, release_date, imports)
+    external = _external(data, model, release_date, own.new(), imports)
     _declare_references(own, external)
 
     _bind(own, model)
 
     def variant(iri: URIRef, title: str, imports: bool, merged: bool) -> Triples:
-        header = Triples()
+        header = own.new()
         _header(header, iri, model, title, publications, release_date)
         if imports:
             header.add((iri, OWL.imports, version_iri(IMPORT_IRI, model.version) if release_date else IMPORT_IRI))
         if merged:
-            header.update(Triples(t for t in external if t[0] != IMPORT_IRI))
+            for triple in external:
+                if triple[0] != IMPORT_IRI:
+                    header.add(triple)
         return own.union(header)
 
     _bind(external, model)
@@ -294,5 +299,5 @@ def build_graphs(data: dict[str, list[dict]], schema_path: Path, release_date: s
         base=variant(BASE_IRI, "CIRO base: CIRO's own axioms", False, False),
         full=variant(FULL_IRI, "CIRO full: CIRO with its external terms merged", False, True),
         external=external,
-        data=data_graph(data, schema_path),
+        data=data_graph(data, schema_path) if with_data else None,
     )

@@ -7,32 +7,25 @@ IRI (`releases/<version>/ciro.obo` ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 
 import curies
-from rdflib import OWL, RDF, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
-from .classview import ClassView, class_view
-from .obo import OboHeader, obo_document, obograph_document
+from .classview import class_view
+from .obo import OboHeader, obo_document, write_obograph
+from .rdfxml import write_rdfxml
 from .simple import simple_graph
 from .triples import Triples
-from .vocab import CIRO, DCTERMS, FULL_IRI, JSON_IRI, OBO_IRI, SIMPLE_IRI, VOCAB, version_iri
+from .vocab import CIRO, DCTERMS, FULL_IRI, JSON_IRI, OBO_IRI, OWL, RDF, SIMPLE_IRI, VOCAB, version_iri
 
-__all__ = ["Products", "odk_products"]
+__all__ = ["write_odk_products"]
 
 _TITLES = {
     SIMPLE_IRI: "CIRO simple: the existential graph of CIRO's own terms",
     OBO_IRI: "CIRO: Cancer Immunotherapy Resistance Ontology (OBO format)",
     JSON_IRI: "CIRO: Cancer Immunotherapy Resistance Ontology (OBO Graphs)",
 }
-
-
-@dataclass(frozen=True)
-class Products:
-    view: ClassView
-    simple: Triples  # ciro-simple.owl
-    obo: str  # ciro.obo
-    json: str  # ciro.json
 
 
 def _header(full: Graph, iri: URIRef, version: str) -> list[tuple[URIRef, object]]:
@@ -43,27 +36,25 @@ def _header(full: Graph, iri: URIRef, version: str) -> list[tuple[URIRef, object
     return sorted(values, key=lambda po: (str(po[0]), str(po[1])))
 
 
-def odk_products(full: Graph, prefixes: dict[str, str]) -> Products:
-    """The three products of `full` (ciro-full.owl's graph); `prefixes` name IRIs in the OBO files."""
+def write_odk_products(full: Triples, prefixes: dict[str, str], out_dir: Path) -> None:
+    """ciro-simple.owl, ciro.obo and ciro.json of `full` (ciro-full.owl's graph) into `out_dir`, one at a time:
+    each product is dropped once written (at 100,000 items each holds hundreds of MB); `prefixes` name IRIs in
+    the OBO files."""
     version = str(full.value(FULL_IRI, OWL.versionInfo))
     view = class_view(full)
 
-    header = Triples()
+    header = full.new()
     header.add((SIMPLE_IRI, RDF.type, OWL.Ontology))
     header.add((SIMPLE_IRI, OWL.versionIRI, version_iri(SIMPLE_IRI, version)))
     header.add((SIMPLE_IRI, OWL.versionInfo, Literal(version)))
     for p, o in _header(full, SIMPLE_IRI, version):
         header.add((SIMPLE_IRI, p, o))
-    simple = simple_graph(full, view, (str(CIRO), str(VOCAB)), header)
+    write_rdfxml(simple_graph(full, view, (str(CIRO), str(VOCAB)), header), out_dir / "ciro-simple.owl")
 
     converter = curies.Converter.from_prefix_map(prefixes)
 
     def obo_header(iri: URIRef) -> OboHeader:
         return OboHeader("ciro", str(iri), version, str(version_iri(iri, version)), tuple(_header(full, iri, version)))
 
-    return Products(
-        view=view,
-        simple=simple,
-        obo=obo_document(full, view, obo_header(OBO_IRI), converter),
-        json=obograph_document(full, view, obo_header(JSON_IRI), converter),
-    )
+    (out_dir / "ciro.obo").write_text(obo_document(full, view, obo_header(OBO_IRI), converter), encoding="utf-8")
+    write_obograph(full, view, obo_header(JSON_IRI), converter, out_dir / "ciro.json")

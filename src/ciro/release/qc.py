@@ -270,11 +270,25 @@ def _check_properties(graph: Graph, add) -> None:
                 add("undeclared_property", p, p, s)
 
 
+def _terms(graph: Graph) -> set:
+    """Every distinct term of the graph (on the release's triple table, without a generator step per triple)."""
+    if hasattr(graph, "by_subject"):
+        terms = set()
+        for s, po in graph.by_subject().items():
+            terms.add(s)
+            terms.update(po)
+            for objects in po.values():
+                terms.update(objects)
+        return terms
+    return {t for triple in graph for t in triple}
+
+
 def _iris(graph: Graph) -> Iterable[URIRef]:
-    for s, p, o in graph:
-        yield from (t for t in (s, p, o) if isinstance(t, URIRef))
-        if isinstance(o, Literal) and o.datatype is not None:
-            yield o.datatype
+    for t in _terms(graph):
+        if isinstance(t, URIRef):
+            yield t
+        elif isinstance(t, Literal) and t.datatype is not None:
+            yield t.datatype
 
 
 def _check_namespaces(graph: Graph, namespaces: Namespaces, add) -> None:
@@ -301,6 +315,7 @@ def _check_deprecated(graph: Graph, entities, add) -> None:
 
 _SYNONYMS = tuple(URIRef("http://www.geneontology.org/formats/oboInOwl#" + name) for name in
                   ("hasExactSynonym", "hasRelatedSynonym", "hasNarrowSynonym", "hasBroadSynonym"))
+_LABEL = frozenset({RDFS.label})  # a set, not a tuple: `in` on a tuple calls rdflib's Python __eq__
 _NOT_AN_ANNOTATION = {RDF.type, OWL.equivalentClass, OWL.disjointWith, OWL.equivalentProperty, OWL.sameAs,
                       OWL.differentFrom, OWL.inverseOf}
 
@@ -329,7 +344,7 @@ def _check_obo_rules(graph: Graph, entities, namespaces: Namespaces, add) -> Non
         for synonym in graph.objects(entity, _SYNONYMS[0]):
             exact[_norm(synonym)].append(entity)
         for p, o in graph.predicate_objects(entity):
-            if isinstance(o, Literal) and p not in (RDFS.label,) and str(o) != str(o).strip():
+            if isinstance(o, Literal) and p not in _LABEL and str(o) != str(o).strip():
                 add("annotation_whitespace", entity, p, str(o))
         if len(list(graph.objects(entity, OWL.equivalentClass))) > 1:
             add("multiple_equivalent_classes", entity, OWL.equivalentClass)

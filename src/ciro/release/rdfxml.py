@@ -36,6 +36,7 @@ SECTIONS: tuple[tuple[str, URIRef | None], ...] = (
     ("Individuals", OWL.NamedIndividual),
     ("Other named resources", None),
 )
+_TYPES = frozenset({RDF.type})  # `p in _TYPES`, not `p == RDF.type`: rdflib's __eq__ is Python code
 # Prefixes for namespaces that a graph may use without binding (RDF/XML needs one for every predicate).
 _WELL_KNOWN = {"http://purl.obolibrary.org/obo/": "obo"}
 
@@ -158,8 +159,8 @@ def rdfxml_lines(graph, typed: bool = True):
         for p in sorted(po, key=str):
             ptag = names[p]
             objects = po[p]
-            if p == RDF.type and kind is not None:
-                objects = objects - {kind}
+            if p in _TYPES and kind is not None:
+                objects = set(objects) - {kind}
             for o in (objects if len(objects) == 1 else sorted(objects, key=_sort_key)):
                 if type(o) is URIRef:
                     append(f"    <{ptag} rdf:resource={quoted(o)}/>")

@@ -10,11 +10,11 @@ of CIRO's classes, which OBO tools read as `disjoint_from`. The reasoning, relax
 
 from __future__ import annotations
 
-from rdflib import OWL, RDF, RDFS, BNode, URIRef
+from rdflib import BNode, URIRef
 
 from .classview import ClassView
 from .triples import Triples
-from .vocab import DEFINITION
+from .vocab import DEFINITION, OWL, RDF, RDFS
 
 __all__ = ["simple_graph"]
 
@@ -24,7 +24,7 @@ def simple_graph(full: Triples, view: ClassView, own: tuple[str, ...], header: T
     def is_own(node) -> bool:
         return isinstance(node, URIRef) and str(node).startswith(own)
 
-    graph = Triples()  # the release's triple table, not an rdflib graph: at 100k, rdflib's store held GBs
+    graph = full.new()  # the release's triple table, not an rdflib graph: at 100k, rdflib's store held GBs
     for prefix, namespace in full.namespaces():
         graph.bind(prefix, namespace, override=True, replace=True)
     for triple in header:

@@ -43,9 +43,14 @@ class _Writer:
         self.graph = graph
         self.model = model
         self.publications = {str(p["id"]): p for p in data.get("publications", [])}
+        self.iris: dict = {}
 
     def iri(self, curie) -> URIRef:
-        return self.model.expand(str(curie))
+        # One URIRef per CURIE: the triple table then finds it by `is`, without rdflib's Python __eq__.
+        iri = self.iris.get(curie)
+        if iri is None:
+            iri = self.iris[curie] = self.model.expand(str(curie))
+        return iri
 
     def value(self, slot: str, item):
         """The OWL value of one slot value: an IRI for references and enum values, else a literal."""
