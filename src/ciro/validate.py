@@ -660,16 +660,20 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
 
 
 def validate(paths: list[Path] | None = None, layout: Layout | None = None, shacl: bool = True,
-             engine: str = "fast") -> tuple[Report, LoadedKB]:
+             engine: str = "fast", cache: bool = True) -> tuple[Report, LoadedKB]:
     """Validate the files under `paths` (default: the project's instances/).
 
     When every path lies inside the project's instances/, the rest of instances/ is read too, so that
-    references resolve; only problems in the files asked for are reported.
+    references resolve; only problems in the files asked for are reported. With `cache`, what an unchanged file
+    gave the loader last time is reused (curate/parsecache.py); every other check runs on every run.
     """
+    from .curate.parsecache import ParseCache
+
     layout = layout or Layout.find()
     targets = [Path(p) for p in paths] if paths else [layout.instances]
     inside = all(_inside(p, layout.instances) for p in targets)
-    kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [])
+    kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [],
+                    cache=ParseCache.for_project(layout.root) if cache else None)
     return validate_loaded(kb, layout, shacl, engine), kb
 
 

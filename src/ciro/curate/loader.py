@@ -353,10 +353,10 @@ def _display(path: Path, base: Path | None) -> str:
     return str(path)
 
 
-def _read(kb: LoadedKB, path: Path, shown: str) -> None:
+def _read(kb: LoadedKB, path: Path, shown: str, cache=None) -> None:
     """Read one file into `kb`; a crash becomes an 'internal' problem (CIRO_DEBUG=1 re-raises it)."""
     try:
-        _read_file(kb, path, shown)
+        _read_file(kb, path, shown, cache)
     except Exception as exc:
         if os.environ.get("CIRO_DEBUG"):
             raise
@@ -364,7 +364,7 @@ def _read(kb: LoadedKB, path: Path, shown: str) -> None:
                                    "please report it", "internal"))
 
 
-def _read_file(kb: LoadedKB, path: Path, shown: str) -> None:
+def _read_file(kb: LoadedKB, path: Path, shown: str, cache=None) -> None:
     kind = _kind(path)
     if not os.path.lexists(path):
         kb.problems.append(Problem(shown, 1, "", "", "no such file", "yaml"))
@@ -373,23 +373,45 @@ def _read_file(kb: LoadedKB, path: Path, shown: str) -> None:
         kb.problems.append(Problem(shown, 1, "", "", "file outside any record folder: put it under instances/"
                                    f"<kind>/ with kind one of {', '.join(RECORD_DIRS)}", "yaml"))
         return
-    raw = None
     try:
         raw = _read_bytes(path)
-        data, node = _parse(_decode(raw))
     except _FileProblem as exc:
         kb.problems.append(Problem(shown, exc.line, "", "", exc.message, "yaml"))
-        if raw is not None:
-            kb.unread_ids.update(_ID_LINE.findall(raw.decode("utf-8", "replace")))
         return
-    _add_file(kb, kind, shown, data, node)
+    # What a file gives depends only on its bytes, its shown path and kind: reuse it when they are unchanged.
+    key, digest = (shown, kind), cache.digest(raw) if cache is not None else b""
+    entry = cache.get(key, digest) if cache is not None else None
+    if entry is None:
+        entry = _parse_file(kind, shown, raw)
+        if cache is not None:
+            cache.put(key, digest, entry)
+    records, problems, unread = entry
+    for record in records:
+        kb.records.append(record)
+        if record.parent is None:
+            kb.data[kind].append(record.data)
+    kb.problems.extend(problems)
+    kb.unread_ids.update(unread)
 
 
-def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = ()) -> LoadedKB:
+def _parse_file(kind: str, shown: str, raw: bytes) -> tuple[list[Record], list[Problem], list[str]]:
+    """One file's records, problems and (when it cannot be read) the ids it seems to declare."""
+    part = LoadedKB()
+    try:
+        data, node = _parse(_decode(raw))
+    except _FileProblem as exc:
+        return [], [Problem(shown, exc.line, "", "", exc.message, "yaml")], \
+            sorted(set(_ID_LINE.findall(raw.decode("utf-8", "replace"))))
+    _add_file(part, kind, shown, data, node)
+    return part.records, part.problems, []
+
+
+def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = (), cache=None) -> LoadedKB:
     """Read every record file under `paths`; problems are collected in the result, never raised.
 
     Files under `context` that are not under `paths` are read first, only so that references resolve;
-    their problems are marked as not selected (see LoadedKB.selected).
+    their problems are marked as not selected (see LoadedKB.selected). `cache` (a parsecache.ParseCache) reuses
+    what an unchanged file gave last time; it is saved at the end.
     """
     kb = LoadedKB()
     base = base.absolute() if base is not None else None
@@ -408,5 +430,7 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
         kb.files.append(shown)
         if len(seen) <= len(extra):
             kb.context_files.add(shown)
-        _read(kb, path, shown)
+        _read(kb, path, shown, cache)
+    if cache is not None:
+        cache.save()
     return kb
