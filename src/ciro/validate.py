@@ -139,16 +139,24 @@ _JSON_TYPES = {"string": "text", "array": "a list", "object": "a mapping", "inte
 def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path: Path) -> None:
     import jsonschema
 
+    from .curate.jsoncheck import compile_check
+
     defs = json_schema(schema_path)["$defs"]
     evidence = {(r.parent.name, r.index): r for r in kb.records if r.parent is not None}
     validators: dict[str, jsonschema.protocols.Validator] = {}
+    checks: dict = {}  # class -> a compiled yes/no check (curate/jsoncheck.py): jsonschema only for the rejected
     for record in track(kb.records, "schema layer", unit="record"):
         if record.parent is not None:
             continue  # checked with its parent, where the schema says what it may be
         class_name = index.class_of(record.kind)
+        if class_name not in checks:
+            checks[class_name] = compile_check(defs, class_name)
+        instance = _as_json(record.data)
+        if checks[class_name] is not None and checks[class_name](instance):
+            continue
         if class_name not in validators:
             validators[class_name] = jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{class_name}"})
-        errors = validators[class_name].iter_errors(_as_json(record.data))
+        errors = validators[class_name].iter_errors(instance)
         found: dict[tuple[str, str, object], tuple[Record, str]] = {}  # one problem per field (or list item)
         for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator != "type")):
             path = list(error.absolute_path)
