@@ -253,8 +253,69 @@ def _bad_scalar_line(root: yaml.Node) -> int:
     return 1
 
 
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# An upper bound of the nesting depth: every level needs one of these characters. Below it, composing in C
+# cannot run out of stack, so the event scan that guards the checked path can be skipped.
+_NESTING_CHARS, _FAST_NESTING = "[{-:?", 2000
+
+
+class _Unusual(Exception):
+    """Something the fast path does not handle: the checked path reads the file and says what is wrong."""
+
+
 def _parse(text: str):
-    """The data of the single YAML document in `text`, and its node tree (for line numbers)."""
+    """The data of the single YAML document in `text`, and its node tree (for line numbers).
+
+    Most files are plain (no alias, no tag, no duplicate key): they are composed in C and built in one walk that
+    also counts the events and the depth as the checked path does. Anything else, or any error, goes to the
+    checked path (event scan, compose, key check, SafeConstructor), which gives every message."""
+    if "*" not in text and sum(text.count(c) for c in _NESTING_CHARS) <= _FAST_NESTING:
+        try:
+            return _parse_fast(text)
+        except Exception:  # noqa: BLE001 - the checked path below meets the same problem and words it
+            pass
+    return _parse_checked(text)
+
+
+def _parse_fast(text: str):
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise _Unusual
+        events = [4]  # stream and document start and end, then one per scalar and two per collection
+        data = _build(node, 0, loader.construct_object, events)
+        if events[0] > MAX_NODES:
+            raise _Unusual
+        return data, node
+    finally:
+        loader.dispose()
+
+
+def _build(node: yaml.Node, depth: int, construct, events: list[int]):
+    """What SafeConstructor makes of `node` when it holds only plain maps, lists and scalars with unique keys."""
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        events[0] += 1
+        return node.value if node.tag == _STR else construct(node)
+    depth += 1
+    events[0] += 2
+    if depth > MAX_DEPTH:
+        raise _Unusual
+    if kind is yaml.SequenceNode and node.tag == _SEQ:
+        return [_build(item, depth, construct, events) for item in node.value]
+    if kind is not yaml.MappingNode or node.tag != _MAP:
+        raise _Unusual
+    data, seen = {}, set()
+    for key_node, value_node in node.value:
+        if type(key_node) is not yaml.ScalarNode or (key_node.tag, key_node.value) in seen:
+            raise _Unusual  # a collection as a key, or a duplicate key (a merge key '<<' fails to construct)
+        seen.add((key_node.tag, key_node.value))
+        data[_build(key_node, depth, construct, events)] = _build(value_node, depth, construct, events)
+    return data
+
+
+def _parse_checked(text: str):
     node = None
     try:
         _scan(text)
