@@ -89,3 +89,29 @@ def test_a_corrupt_cache_is_ignored(project, junk):
     cache.write_bytes(junk)
     assert _validate(project) == cold
     assert _validate(project) == cold  # and the cache written again is good
+
+
+def test_the_cache_folder_keeps_the_latest_projects(tmp_path, monkeypatch):
+    import os
+
+    from ciro.curate import parsecache
+
+    caches = []
+    for n in range(4):
+        cache = ParseCache(tmp_path / f"{n}.pickle")
+        cache.put(("a.yaml", "targets"), b"d", ([], [], []))
+        cache.save()
+        os.utime(cache.path, (1000 + n, 1000 + n))  # written in this order
+        caches.append(cache.path)
+    monkeypatch.setattr(parsecache, "KEEP", 2)
+    (tmp_path / "left.tmp").write_bytes(b"")
+    os.utime(tmp_path / "left.tmp", (1000, 1000))
+    unchanged = ParseCache(caches[3])
+    assert unchanged.get(("a.yaml", "targets"), b"d") == ([], [], [])
+    unchanged.save()  # the same entries as before: not written, nothing pruned
+    assert all(p.exists() for p in caches)
+    cache = ParseCache(tmp_path / "4.pickle")
+    cache.put(("a.yaml", "targets"), b"d", ([], [], []))
+    cache.save()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3.pickle", "4.pickle"]
+    assert ParseCache(tmp_path / "4.pickle").get(("a.yaml", "targets"), b"d") == ([], [], [])

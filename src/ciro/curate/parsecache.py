@@ -15,6 +15,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 __all__ = ["ParseCache", "code_digest"]
@@ -96,6 +97,23 @@ class ParseCache:
             except BaseException:
                 os.unlink(tmp)
                 raise
+            _prune(self.path.parent)
         except OSError:
             pass  # a read-only cache folder only costs speed
 
+
+KEEP = 16  # projects whose cache is kept; test runs make a project folder per test, so the folder is bounded
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the KEEP most recently written caches, and temporary files a killed run left (an hour old)."""
+    def age(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    files = sorted(folder.glob("*.pickle"), key=age, reverse=True)
+    stale = [p for p in folder.glob("*.tmp") if age(p) < time.time() - 3600]
+    for path in files[KEEP:] + stale:
+        path.unlink(missing_ok=True)
