@@ -37,7 +37,7 @@ def project(tmp_path, monkeypatch) -> Path:
 def test_changed_added_deleted_files_give_the_cold_answer(project):
     code, first = _same_as_cold(project)
     assert code == 1 and "error(s)" in first
-    assert ParseCache.for_project(project).path.is_file()
+    assert len(list(ParseCache.for_project(project).folder.glob("*.pickle"))) > 10
     assert _same_as_cold(project) == (code, first)  # nothing changed: everything from the cache
 
     instances = project / "instances"
@@ -79,16 +79,30 @@ def test_a_valid_project_exits_0_warm_and_cold(tmp_path, monkeypatch):
 def test_a_corrupt_cache_is_ignored(project, junk):
     cold = _validate(project, "--no-cache")
     assert _validate(project) == cold
-    cache = ParseCache.for_project(project).path
-    if junk == "truncated":
-        junk = cache.read_bytes()[: cache.stat().st_size // 2]
-    elif junk == "foreign":  # a well-formed pickle naming a class the cache never holds
-        import pickle
+    shards = sorted(ParseCache.for_project(project).folder.glob("*.pickle"))
+    for shard in shards[::2]:
+        if junk == "truncated":
+            shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+        elif junk == "foreign":  # a well-formed pickle naming a class the cache never holds
+            import pickle
 
-        junk = pickle.dumps((ParseCache(cache).version, {("x", "y"): (b"", [Path("/")])}))
-    cache.write_bytes(junk)
+            shard.write_bytes(pickle.dumps((ParseCache(shard.parent).version, {("x", "y"): (b"", [Path("/")])})))
+        else:
+            shard.write_bytes(junk)
     assert _validate(project) == cold
-    assert _validate(project) == cold  # and the cache written again is good
+    assert _validate(project) == cold  # and the shards written again are good
+    assert len(ParseCache(shards[0].parent).old) > 300  # every file's entry is back
+
+
+def test_one_changed_file_rewrites_one_shard(project):
+    _validate(project)
+    folder = ParseCache.for_project(project).folder
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pickle")}
+    path = sorted((project / "instances" / "targets").glob("*.yaml"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    _validate(project)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pickle")}
+    assert before.keys() == after.keys() and sum(before[n] != after[n] for n in before) == 1
 
 
 def test_the_cache_folder_keeps_the_latest_projects(tmp_path, monkeypatch):
@@ -96,22 +110,22 @@ def test_the_cache_folder_keeps_the_latest_projects(tmp_path, monkeypatch):
 
     from ciro.curate import parsecache
 
-    caches = []
+    folders = []
     for n in range(4):
-        cache = ParseCache(tmp_path / f"{n}.pickle")
+        cache = ParseCache(tmp_path / str(n))
         cache.put(("a.yaml", "targets"), b"d", ([], [], []))
         cache.save()
-        os.utime(cache.path, (1000 + n, 1000 + n))  # written in this order
-        caches.append(cache.path)
+        os.utime(cache.folder, (1000 + n, 1000 + n))  # written in this order
+        folders.append(cache.folder)
     monkeypatch.setattr(parsecache, "KEEP", 2)
-    (tmp_path / "left.tmp").write_bytes(b"")
-    os.utime(tmp_path / "left.tmp", (1000, 1000))
-    unchanged = ParseCache(caches[3])
+    (folders[3] / "left.tmp").write_bytes(b"")
+    os.utime(folders[3] / "left.tmp", (1000, 1000))
+    unchanged = ParseCache(folders[3])
     assert unchanged.get(("a.yaml", "targets"), b"d") == ([], [], [])
     unchanged.save()  # the same entries as before: not written, nothing pruned
-    assert all(p.exists() for p in caches)
-    cache = ParseCache(tmp_path / "4.pickle")
+    assert all(p.exists() for p in folders)
+    cache = ParseCache(tmp_path / "4")
     cache.put(("a.yaml", "targets"), b"d", ([], [], []))
     cache.save()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["3.pickle", "4.pickle"]
-    assert ParseCache(tmp_path / "4.pickle").get(("a.yaml", "targets"), b"d") == ([], [], [])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3", "4"] and not (folders[3] / "left.tmp").exists()
+    assert ParseCache(tmp_path / "4").get(("a.yaml", "targets"), b"d") == ([], [], [])

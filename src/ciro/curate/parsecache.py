@@ -2,10 +2,10 @@
 
 Reading YAML with the line of every field is most of a cold `ciro validate` at scale (PyYAML builds a node tree,
 then the data, in Python). A file's records and problems depend only on its bytes, the path shown for it and the
-loader's code, so that is the key; every check that looks across files still runs on every run. One file per
-project under ~/.cache/ciro/parsed/ (XDG_CACHE_HOME is honoured), written to a temporary file and moved into
-place. It is read with an unpickler that builds only the loader's own classes and dates, and a cache that cannot
-be read (corrupt, truncated, another format) is ignored: the files are then parsed as if there were none.
+loader's code, so that is the key; every check that looks across files still runs on every run. A folder per
+project under ~/.cache/ciro/parsed/ (XDG_CACHE_HOME is honoured), its shards written to a temporary file and
+moved into place. It is read with an unpickler that builds only the loader's own classes and dates, and a shard that
+cannot be read (corrupt, truncated, another format) is ignored: its files are then parsed as if it were not there.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 __all__ = ["ParseCache", "code_digest"]
@@ -46,31 +48,37 @@ class _Unpickler(pickle.Unpickler):
 
 
 class ParseCache:
-    """{(shown path, kind): (digest of the bytes, entry)}; `get` and `put` record what this run used."""
+    """{(shown path, kind): (digest of the bytes, entry)}, kept in SHARDS files by key, so that a changed file
+    rewrites one shard (a 100k project's cache is ~70 MB); `get` and `put` record what this run used."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, folder: Path):
+        self.folder = folder
         self.version = code_digest()
         self.old: dict = {}
         self.used: dict = {}
-        self.changed = False
-        try:
-            with path.open("rb") as handle:
-                version, entries = _Unpickler(handle).load()
-            if version == self.version and isinstance(entries, dict):
-                self.old = entries
-        except Exception:  # noqa: BLE001 - a missing or unreadable cache only costs speed
-            self.old = {}
+        self.dirty: set[int] = set()
+        for path in sorted(folder.glob("*.pickle")):
+            try:
+                with path.open("rb") as handle:
+                    version, entries = _Unpickler(handle).load()
+                if version == self.version and isinstance(entries, dict):
+                    self.old.update(entries)
+            except Exception:  # noqa: BLE001 - an unreadable shard only costs speed: its files are parsed again
+                continue
 
     @classmethod
     def for_project(cls, root: Path) -> ParseCache:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         name = hashlib.sha256(str(root.absolute()).encode()).hexdigest()[:20]
-        return cls(Path(base) / "ciro" / "parsed" / f"{name}.pickle")
+        return cls(Path(base) / "ciro" / "parsed" / name)
 
     @staticmethod
     def digest(raw: bytes) -> bytes:
         return hashlib.blake2b(raw, digest_size=20).digest()
+
+    @staticmethod
+    def shard(key: tuple[str, str]) -> int:
+        return zlib.crc32(key[0].encode("utf-8", "surrogateescape")) % SHARDS
 
     def get(self, key: tuple[str, str], digest: bytes):
         found = self.old.get(key)
@@ -81,39 +89,52 @@ class ParseCache:
 
     def put(self, key: tuple[str, str], digest: bytes, entry) -> None:
         self.used[key] = (digest, entry)
-        self.changed = True
+        self.dirty.add(self.shard(key))
 
     def save(self) -> None:
-        """Write the entries this run used (a deleted or renamed file's entry goes), when any changed."""
-        if not self.changed and self.used.keys() == self.old.keys():
+        """Write each shard whose entries changed: new or changed files, or a deleted or renamed file's entry."""
+        shards: dict[int, dict] = {}
+        for key, value in self.used.items():
+            shards.setdefault(self.shard(key), {})[key] = value
+        self.dirty.update(self.shard(key) for key in self.old.keys() - self.used.keys())
+        if not self.dirty:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((self.version, self.used), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-            _prune(self.path.parent)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for n in sorted(self.dirty):
+                path = self.folder / f"{n:02x}.pickle"
+                if n not in shards:
+                    path.unlink(missing_ok=True)
+                    continue
+                fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        pickle.dump((self.version, shards[n]), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    os.replace(tmp, path)
+                except BaseException:
+                    os.unlink(tmp)
+                    raise
+            _prune(self.folder.parent)
         except OSError:
             pass  # a read-only cache folder only costs speed
 
 
-KEEP = 16  # projects whose cache is kept; test runs make a project folder per test, so the folder is bounded
+SHARDS = 64
+KEEP = 16  # projects whose cache is kept; test runs make a project per test, so the folder stays bounded
 
 
-def _prune(folder: Path) -> None:
-    """Remove all but the KEEP most recently written caches, and temporary files a killed run left (an hour old)."""
+def _prune(parent: Path) -> None:
+    """Remove all but the KEEP most recently written project caches, and temporary files a killed run left."""
     def age(path: Path) -> float:
         try:
             return path.stat().st_mtime
         except OSError:
             return 0.0
 
-    files = sorted(folder.glob("*.pickle"), key=age, reverse=True)
-    stale = [p for p in folder.glob("*.tmp") if age(p) < time.time() - 3600]
-    for path in files[KEEP:] + stale:
-        path.unlink(missing_ok=True)
+    folders = sorted((p for p in parent.iterdir() if p.is_dir()), key=age, reverse=True)
+    for folder in folders[KEEP:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    for folder in folders[:KEEP]:
+        for path in folder.glob("*.tmp"):
+            if age(path) < time.time() - 3600:
+                path.unlink(missing_ok=True)
