@@ -80,6 +80,7 @@ def test_a_corrupt_cache_is_ignored(project, junk):
     cold = _validate(project, "--no-cache")
     assert _validate(project) == cold
     shards = sorted(ParseCache.for_project(project).folder.glob("*.pickle"))
+    entries = len(ParseCache(shards[0].parent).old)
     for shard in shards[::2]:
         if junk == "truncated":
             shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
@@ -91,7 +92,7 @@ def test_a_corrupt_cache_is_ignored(project, junk):
             shard.write_bytes(junk)
     assert _validate(project) == cold
     assert _validate(project) == cold  # and the shards written again are good
-    assert len(ParseCache(shards[0].parent).old) > 300  # every file's entry is back
+    assert len(ParseCache(shards[0].parent).old) == entries > 100  # every file's entry is back
 
 
 def test_one_changed_file_rewrites_one_shard(project):
