@@ -134,4 +134,5 @@ def test_bench_release_quick_size(tmp_path):
     size = json.loads((tmp_path / "r.json").read_text())["sizes"]["400"]
     assert size["build"]["returncode"] == 0 and len(size["build"]["steps"]) == 7
     assert size["reference"]["triples"] > 1000 and size["validate"]["returncode"] == 0
-    assert "build ÷ reference" in result.output
+    assert size["validate_one_change"]["returncode"] == 0 and size["validate_one_change"]["file"].endswith(".yaml")
+    assert "build ÷ reference" in result.output and "after a one-file change" in result.output

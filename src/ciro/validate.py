@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import gc
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from .curate.errors import STAGES, Problem
 from .curate.loader import LoadedKB, Record, describe, load_paths
-from .curate.quotes import explain_miss, find_quote, read_source_text, split_quote
+from .curate.quotes import explain_miss, find_parts, read_source_text, split_quote
 from .curate.schemaindex import SchemaIndex, SlotInfo, json_schema, schema_index
 from .layout import Layout
 from .progress import track
@@ -103,7 +104,8 @@ class _Collector:
 
     def failed(self, name: str, slot: str, stages: tuple[str, ...] = STAGES) -> bool:
         """Whether any of `stages` reported an error at (record, field)."""
-        return not self._stages.get((name, slot), set()).isdisjoint(stages)
+        found = self._stages.get((name, slot))
+        return found is not None and not found.isdisjoint(stages)
 
 
 def _values(value) -> list:
@@ -139,16 +141,24 @@ _JSON_TYPES = {"string": "text", "array": "a list", "object": "a mapping", "inte
 def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path: Path) -> None:
     import jsonschema
 
+    from .curate.jsoncheck import compile_check
+
     defs = json_schema(schema_path)["$defs"]
     evidence = {(r.parent.name, r.index): r for r in kb.records if r.parent is not None}
     validators: dict[str, jsonschema.protocols.Validator] = {}
+    checks: dict = {}  # class -> a compiled yes/no check (curate/jsoncheck.py): jsonschema only for the rejected
     for record in track(kb.records, "schema layer", unit="record"):
         if record.parent is not None:
             continue  # checked with its parent, where the schema says what it may be
         class_name = index.class_of(record.kind)
+        if class_name not in checks:
+            checks[class_name] = compile_check(defs, class_name)
+        instance = _as_json(record.data)
+        if checks[class_name] is not None and checks[class_name](instance):
+            continue
         if class_name not in validators:
             validators[class_name] = jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{class_name}"})
-        errors = validators[class_name].iter_errors(_as_json(record.data))
+        errors = validators[class_name].iter_errors(instance)
         found: dict[tuple[str, str, object], tuple[Record, str]] = {}  # one problem per field (or list item)
         for error in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator != "type")):
             path = list(error.absolute_path)
@@ -222,12 +232,35 @@ _PATTERNS: dict[str, re.Pattern | None] = {}
 def _pattern(prefix: str) -> re.Pattern | None:
     """The prefix's local-id pattern, from the Bioregistry (None when it has none). ASCII digits only."""
     if prefix not in _PATTERNS:
-        import bioregistry
-
-        norm = bioregistry.normalize_prefix(prefix)
-        pattern = bioregistry.get_pattern(norm) if norm else None
+        pattern = _bioregistry_pattern(prefix)
         _PATTERNS[prefix] = re.compile(pattern, re.ASCII) if pattern else None
     return _PATTERNS[prefix]
+
+
+def _bioregistry_pattern(prefix: str) -> str | None:
+    import bioregistry
+
+    norm = bioregistry.normalize_prefix(prefix)
+    return bioregistry.get_pattern(norm) if norm else None
+
+
+def _load_patterns(prefixes) -> None:
+    """The patterns of the schema's prefixes, cached on disk by prefix list and Bioregistry version: importing
+    bioregistry alone takes about half a second of every run."""
+    import hashlib
+    import json
+    from importlib.metadata import version
+
+    from .curate.schemaindex import cached_text
+
+    names = sorted(prefixes)
+    key = hashlib.sha256(" ".join(names).encode()).hexdigest()[:20] + f"-bioregistry{version('bioregistry')}.json"
+    table = json.loads(cached_text("patterns", key, lambda: json.dumps({p: _bioregistry_pattern(p) for p in names})))
+    for prefix, pattern in table.items():
+        _PATTERNS.setdefault(prefix, re.compile(pattern, re.ASCII) if pattern else None)
+
+
+_NOT_IN_CURIE = re.compile(r'[\s<>"{}|\\^`]')  # \s is str.isspace(): both use Py_UNICODE_ISSPACE
 
 
 def _check_curie(value, index: SchemaIndex, external: bool) -> str | None:
@@ -237,7 +270,7 @@ def _check_curie(value, index: SchemaIndex, external: bool) -> str | None:
     shown, (prefix, colon, local) = _short(value), value.partition(":")
     if value.startswith(("http://", "https://")):
         return f"'{shown}' is an IRI; write it as a CURIE (PREFIX:ID)"
-    if not colon or not prefix or not local or any(c.isspace() or c in '<>"{}|\\^`' for c in value):
+    if not colon or not prefix or not local or _NOT_IN_CURIE.search(value):
         return f"'{shown}' is not a CURIE (PREFIX:ID, such as CIRO:0000123)"
     if prefix == "CIRO":
         return None if CIRO_ID.fullmatch(value) else f"'{shown}' is not a CIRO identifier (CIRO: and 7 digits)"
@@ -258,6 +291,7 @@ class _Ids:
 
 
 def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> _Ids:
+    _load_patterns(index.prefixes)
     ids = _Ids()
     labels: dict[str, Record] = {}  # one label, one CIRO record, whatever its class (external terms may share)
     for record in kb.records:
@@ -287,6 +321,7 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> _Ids:
                 out.add(record, "label", f"duplicate label '{label}': also the label of {other.name} at "
                         f"{at.file}:{at.line}", "reference")
     by_label = {" ".join(str(r.data.get("label")).casefold().split()): rid for rid, r in ids.first.items()}
+    stated: dict = {}  # (record, relation) -> its links, shared by that record's evidence items
     for record in kb.records:
         class_name = index.class_of(record.kind)
         for slot, info in index.slots[class_name].items():
@@ -296,7 +331,7 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> _Ids:
                     _check_reference(kb, index, out, ids, by_label, record, info, value,
                                      n if isinstance(values, list) else None)
         if class_name == "Evidence" and record.parent is not None:
-            _check_claim(record, index, out, ids, kb.unread_ids)
+            _check_claim(record, index, out, ids, kb.unread_ids, stated)
     _check_cycles(ids, index, out)
     return ids
 
@@ -355,7 +390,8 @@ def _claimed_elsewhere(record: Record, info: SlotInfo) -> bool:
         record.data.get("about_relation") is not None
 
 
-def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector, ids: _Ids, unread: set[str]) -> None:
+def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector, ids: _Ids, unread: set[str],
+                 stated_links: dict) -> None:
     """An evidence item's link (about_relation, about_object) must be a link its record states.
 
     The check compares what is written, so it gives the same answer whatever else is wrong: whether
@@ -390,8 +426,11 @@ def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector, ids: _Id
     if any(out.failed(parent.name, slot, ("yaml", "schema")) for slot in slots):
         unresolved()  # the record's links are not a list of identifiers (yaml, schema): nothing to compare with
         return
-    stated = list(dict.fromkeys(v for slot in parent.data if slot in slots for v in _values(parent.data[slot])
-                                if isinstance(v, str)))  # as written, each once
+    key = (id(parent), relation)
+    if key not in stated_links:  # as written, each once
+        stated_links[key] = dict.fromkeys(v for slot in parent.data if slot in slots
+                                          for v in _values(parent.data[slot]) if isinstance(v, str))
+    stated = stated_links[key]
     if obj not in stated:
         links = f"its {relation} links: {', '.join(stated)}" if stated else f"it has no {relation} links"
         missing = "; no record has that id either" if not exists else ""
@@ -596,17 +635,18 @@ def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report
         if not isinstance(quote, str) or not isinstance(pid, str) or out.failed(record.name, "quote") \
                 or out.failed(record.name, "publication"):
             continue
-        if not split_quote(quote):
+        parts = split_quote(quote)
+        if not parts:
             out.add(record, "quote", "quote is empty", "quote")
             continue
         if pid not in texts:
             continue  # the publication or its source text is reported already
-        if find_quote(quote, texts[pid].normalised):
+        if find_parts(parts, texts[pid].normalised):
             report.quotes_checked += 1
             continue
         short = quote if len(quote) <= 80 else quote[:77] + "..."
         source = ids.first[pid].data.get("source_text")
-        elsewhere = [p for p, text in sorted(texts.items()) if p != pid and find_quote(quote, text.normalised)]
+        elsewhere = [p for p, text in sorted(texts.items()) if p != pid and find_parts(parts, text.normalised)]
         if elsewhere:
             message = f"quote \"{short}\" is not in {pid} ({source}) but is in {elsewhere[0]}: fix the publication"
         else:
@@ -660,17 +700,29 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
 
 
 def validate(paths: list[Path] | None = None, layout: Layout | None = None, shacl: bool = True,
-             engine: str = "fast") -> tuple[Report, LoadedKB]:
+             engine: str = "fast", cache: bool = True) -> tuple[Report, LoadedKB]:
     """Validate the files under `paths` (default: the project's instances/).
 
     When every path lies inside the project's instances/, the rest of instances/ is read too, so that
-    references resolve; only problems in the files asked for are reported.
+    references resolve; only problems in the files asked for are reported. With `cache`, what an unchanged file
+    gave the loader last time is reused (curate/parsecache.py); every other check runs on every run.
     """
+    from .curate.parsecache import ParseCache
+
     layout = layout or Layout.find()
     targets = [Path(p) for p in paths] if paths else [layout.instances]
     inside = all(_inside(p, layout.instances) for p in targets)
-    kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [])
-    return validate_loaded(kb, layout, shacl, engine), kb
+    # The cyclic collector is paused: loading and the layers create millions of small acyclic objects, and each
+    # full collection walks every live one (the records included); at 100k that was about a sixth of the run.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [],
+                        cache=ParseCache.for_project(layout.root) if cache else None)
+        return validate_loaded(kb, layout, shacl, engine), kb
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -253,8 +253,69 @@ def _bad_scalar_line(root: yaml.Node) -> int:
     return 1
 
 
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# An upper bound of the nesting depth: every level needs one of these characters. Below it, composing in C
+# cannot run out of stack, so the event scan that guards the checked path can be skipped.
+_NESTING_CHARS, _FAST_NESTING = "[{-:?", 2000
+
+
+class _Unusual(Exception):
+    """Something the fast path does not handle: the checked path reads the file and says what is wrong."""
+
+
 def _parse(text: str):
-    """The data of the single YAML document in `text`, and its node tree (for line numbers)."""
+    """The data of the single YAML document in `text`, and its node tree (for line numbers).
+
+    Most files are plain (no alias, no tag, no duplicate key): they are composed in C and built in one walk that
+    also counts the events and the depth as the checked path does. Anything else, or any error, goes to the
+    checked path (event scan, compose, key check, SafeConstructor), which gives every message."""
+    if "*" not in text and sum(text.count(c) for c in _NESTING_CHARS) <= _FAST_NESTING:
+        try:
+            return _parse_fast(text)
+        except Exception:  # noqa: BLE001 - the checked path below meets the same problem and words it
+            pass
+    return _parse_checked(text)
+
+
+def _parse_fast(text: str):
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise _Unusual
+        events = [4]  # stream and document start and end, then one per scalar and two per collection
+        data = _build(node, 0, loader.construct_object, events)
+        if events[0] > MAX_NODES:
+            raise _Unusual
+        return data, node
+    finally:
+        loader.dispose()
+
+
+def _build(node: yaml.Node, depth: int, construct, events: list[int]):
+    """What SafeConstructor makes of `node` when it holds only plain maps, lists and scalars with unique keys."""
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        events[0] += 1
+        return node.value if node.tag == _STR else construct(node)
+    depth += 1
+    events[0] += 2
+    if depth > MAX_DEPTH:
+        raise _Unusual
+    if kind is yaml.SequenceNode and node.tag == _SEQ:
+        return [_build(item, depth, construct, events) for item in node.value]
+    if kind is not yaml.MappingNode or node.tag != _MAP:
+        raise _Unusual
+    data, seen = {}, set()
+    for key_node, value_node in node.value:
+        if type(key_node) is not yaml.ScalarNode or (key_node.tag, key_node.value) in seen:
+            raise _Unusual  # a collection as a key, or a duplicate key (a merge key '<<' fails to construct)
+        seen.add((key_node.tag, key_node.value))
+        data[_build(key_node, depth, construct, events)] = _build(value_node, depth, construct, events)
+    return data
+
+
+def _parse_checked(text: str):
     node = None
     try:
         _scan(text)
@@ -353,10 +414,10 @@ def _display(path: Path, base: Path | None) -> str:
     return str(path)
 
 
-def _read(kb: LoadedKB, path: Path, shown: str) -> None:
+def _read(kb: LoadedKB, path: Path, shown: str, cache=None) -> None:
     """Read one file into `kb`; a crash becomes an 'internal' problem (CIRO_DEBUG=1 re-raises it)."""
     try:
-        _read_file(kb, path, shown)
+        _read_file(kb, path, shown, cache)
     except Exception as exc:
         if os.environ.get("CIRO_DEBUG"):
             raise
@@ -364,7 +425,7 @@ def _read(kb: LoadedKB, path: Path, shown: str) -> None:
                                    "please report it", "internal"))
 
 
-def _read_file(kb: LoadedKB, path: Path, shown: str) -> None:
+def _read_file(kb: LoadedKB, path: Path, shown: str, cache=None) -> None:
     kind = _kind(path)
     if not os.path.lexists(path):
         kb.problems.append(Problem(shown, 1, "", "", "no such file", "yaml"))
@@ -373,23 +434,45 @@ def _read_file(kb: LoadedKB, path: Path, shown: str) -> None:
         kb.problems.append(Problem(shown, 1, "", "", "file outside any record folder: put it under instances/"
                                    f"<kind>/ with kind one of {', '.join(RECORD_DIRS)}", "yaml"))
         return
-    raw = None
     try:
         raw = _read_bytes(path)
-        data, node = _parse(_decode(raw))
     except _FileProblem as exc:
         kb.problems.append(Problem(shown, exc.line, "", "", exc.message, "yaml"))
-        if raw is not None:
-            kb.unread_ids.update(_ID_LINE.findall(raw.decode("utf-8", "replace")))
         return
-    _add_file(kb, kind, shown, data, node)
+    # What a file gives depends only on its bytes, its shown path and kind: reuse it when they are unchanged.
+    key, digest = (shown, kind), cache.digest(raw) if cache is not None else b""
+    entry = cache.get(key, digest) if cache is not None else None
+    if entry is None:
+        entry = _parse_file(kind, shown, raw)
+        if cache is not None:
+            cache.put(key, digest, entry)
+    records, problems, unread = entry
+    for record in records:
+        kb.records.append(record)
+        if record.parent is None:
+            kb.data[kind].append(record.data)
+    kb.problems.extend(problems)
+    kb.unread_ids.update(unread)
 
 
-def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = ()) -> LoadedKB:
+def _parse_file(kind: str, shown: str, raw: bytes) -> tuple[list[Record], list[Problem], list[str]]:
+    """One file's records, problems and (when it cannot be read) the ids it seems to declare."""
+    part = LoadedKB()
+    try:
+        data, node = _parse(_decode(raw))
+    except _FileProblem as exc:
+        return [], [Problem(shown, exc.line, "", "", exc.message, "yaml")], \
+            sorted(set(_ID_LINE.findall(raw.decode("utf-8", "replace"))))
+    _add_file(part, kind, shown, data, node)
+    return part.records, part.problems, []
+
+
+def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = (), cache=None) -> LoadedKB:
     """Read every record file under `paths`; problems are collected in the result, never raised.
 
     Files under `context` that are not under `paths` are read first, only so that references resolve;
-    their problems are marked as not selected (see LoadedKB.selected).
+    their problems are marked as not selected (see LoadedKB.selected). `cache` (a parsecache.ParseCache) reuses
+    what an unchanged file gave last time; it is saved at the end.
     """
     kb = LoadedKB()
     base = base.absolute() if base is not None else None
@@ -408,5 +491,7 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
         kb.files.append(shown)
         if len(seen) <= len(extra):
             kb.context_files.add(shown)
-        _read(kb, path, shown)
+        _read(kb, path, shown, cache)
+    if cache is not None:
+        cache.save()
     return kb

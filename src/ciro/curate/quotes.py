@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["normalise", "split_quote", "find_quote", "explain_miss", "SourceText", "read_source_text",
+__all__ = ["normalise", "split_quote", "find_quote", "find_parts", "explain_miss", "SourceText", "read_source_text",
            "MAX_SOURCE_BYTES"]
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024  # a kept text is a paper or an abstract; far larger is a mistake
@@ -61,7 +61,11 @@ def split_quote(quote: str) -> list[str]:
 
 def find_quote(quote: str, text_normalised: str) -> bool:
     """True when every part of `quote` occurs in `text_normalised`, in order."""
-    parts = split_quote(quote)
+    return find_parts(split_quote(quote), text_normalised)
+
+
+def find_parts(parts: list[str], text_normalised: str) -> bool:
+    """find_quote for a quote already split (split_quote), so a quote is normalised once."""
     if not parts:
         return False
     position = 0
