@@ -5,13 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian packages the checks use: a JDK (OWL API, HermiT), Graphviz (the resistance map), Chromium and its
 # driver (browser tests of the site), Apache httpd (the w3id.org rules under mod_rewrite; apache2-bin is the
-# server and its modules without the system service the apache2 package would start on port 80).
+# server and its modules without the system service the apache2 package would start on port 80), wrk (the
+# load generator of `ciro bench endpoint`, whose request scripts a test runs).
 need=()
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -x /usr/sbin/apache2 ] || need+=(apache2-bin)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

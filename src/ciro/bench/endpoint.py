@@ -9,8 +9,11 @@ ciro/oxigraph. Workloads:
 - questions: the competency questions of queries/*.rq in turn (what users of CIRO ask);
 - lookup: one label lookup, the cheapest useful query, again and again (`ciro serve` answers repeats from
   its answer cache);
-- lookup-unique: the same lookup made unique by a counter in a comment, so that no request is a repeat:
-  every one goes through the HTTP layer, a query worker and the engine (the cost of the protection).
+- lookup-unique: the same lookup made unique by a comment (run, client and counter), so that no request
+  repeats one of this run or of an earlier one: every one goes through the HTTP layer, a query worker and
+  the engine (the cost of the protection). (Until 2026-12-02 the comment held only a counter and wrk's
+  unseeded random number, which every wrk thread and every run repeated: up to half the "unique" requests
+  and most of a later round's were answer-cache hits, and the figures were too high.)
 
 The load comes from wrk (Debian `wrk`) where it is installed: C, cheap enough not to starve either server
 of the two cores; otherwise from client processes in Python (heavier: the ratios move toward 1).
@@ -31,6 +34,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,13 +85,17 @@ def _stop(process: subprocess.Popen) -> None:
 
 def _wrk(url_base: str, paths: list[str], clients: int, duration: float, scratch: Path, unique: bool) -> dict:
     script = scratch / "requests.lua"
-    # With `unique`, "%0A%23<n>" (a newline and a comment) makes every request's query text different.
-    suffix = ' .. "%0A%23" .. n .. "-" .. math.random(1000000000)' if unique else ""
-    lines = ["local paths = {"] + [f"  {json.dumps(p)}," for p in paths] + [
+    # With `unique`, "%0A%23<run>-<thread>-<n>" (a newline and a comment) makes every request's query text
+    # different: in this run (each wrk thread has its own Lua state and counter, and the same unseeded
+    # math.random, so the thread's number must be in it) and from every earlier run (a new run id).
+    suffix = f' .. "%0A%23{uuid.uuid4().hex}-" .. tid .. "-" .. n' if unique else ""
+    lines = ["local threads = 0", "function setup(thread)", "  threads = threads + 1",
+             '  thread:set("tid", threads)', "end", "local paths = {"] + [f"  {json.dumps(p)}," for p in paths] + [
         "}", "local i = 0", "local n = 0", "request = function()", "  i = i % #paths + 1", "  n = n + 1",
         f'  return wrk.format("GET", paths[i]{suffix}, {{["Accept"]={json.dumps(ACCEPT)}}})', "end"]
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    done = subprocess.run(["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{duration:g}s", "--latency",
+    seconds = max(1, round(duration))  # wrk reads whole seconds only ("-d0.5s" is an error)
+    done = subprocess.run(["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency",
                            "--timeout", "30s", "-s", str(script), url_base], capture_output=True, text=True,
                           timeout=duration + 60)
     out = done.stdout
@@ -113,13 +121,13 @@ def _ready(_: int) -> None:
 def _python_client(args: tuple) -> tuple[list[float], int]:
     import http.client
 
-    host, port, paths, offset, stop_at, unique = args
+    host, port, paths, client, stop_at, unique = args
     connection = http.client.HTTPConnection(host, port, timeout=30)
-    latencies, failed, i = [], 0, offset
+    latencies, failed, i = [], 0, 0
     while time.time() < stop_at:
         started = time.perf_counter()
         try:
-            path = paths[i % len(paths)] + (f"%0A%23{offset}-{i}" if unique else "")
+            path = paths[i % len(paths)] + (f"%0A%23{client}-{i}" if unique else "")
             connection.request("GET", path, headers={"Accept": ACCEPT})
             answer = connection.getresponse()
             answer.read()
@@ -139,7 +147,8 @@ def _python_load(url_base: str, paths: list[str], clients: int, duration: float,
         pool.map(_ready, range(clients), chunksize=1)  # start the processes before the clock does
         started = time.time()
         stop_at = started + duration
-        results = pool.map(_python_client, [(parsed.hostname, parsed.port, paths, k * 1_000_003, stop_at, unique)
+        run = uuid.uuid4().hex  # no request of this run repeats one of an earlier run (the answer cache)
+        results = pool.map(_python_client, [(parsed.hostname, parsed.port, paths, f"{run}-{k}", stop_at, unique)
                                              for k in range(clients)], chunksize=1)
         elapsed = max(0.001, time.time() - started)
     latencies = sorted(x for lat, _ in results for x in lat)
