@@ -139,13 +139,18 @@ def _term_iri(curie: str, model: OwlModel) -> URIRef:
     return URIRef(curie if "://" in curie else f"{OBO}{prefix}_{local}")
 
 
-def _imported_from(curie: str, taken_from: str | None = None) -> URIRef | None:
-    """The ontology of a term's prefix (an OBO prefix names its ontology: UBERON -> obo/uberon.owl); for an IRI
-    outside any prefix (SEPIO's prov:Activity), the ontology of the file it was taken from."""
+def _imported_from(curie: str, iri: URIRef, taken_from: str | None = None) -> URIRef | None:
+    """The ontology of a term's prefix (a source's, or, for a term with an OBO PURL, the ontology its prefix
+    names: UBERON -> obo/uberon.owl); for an IRI outside any prefix (SEPIO's prov:Activity), the ontology of the
+    file it was taken from; None where no source says (a term of another namespace, such as an HGNC gene group,
+    gets no IAO:0000412 rather than a made-up ontology IRI)."""
     if "://" in curie:
         return URIRef(taken_from) if taken_from else None
     prefix = curie.split(":", 1)[0]
-    return URIRef(imported_from(prefix) or f"{OBO}{prefix.lower()}.owl")
+    known = imported_from(prefix)
+    if known:
+        return URIRef(known)
+    return URIRef(f"{OBO}{prefix.lower()}.owl") if str(iri).startswith(OBO) else None
 
 
 def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | None, graph: Triples,
@@ -181,7 +186,7 @@ def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | 
 
     def declare(iri: URIRef, kind: URIRef, curie: str, taken_from: str | None = None) -> None:
         graph.add((iri, RDF.type, kind))
-        source = _imported_from(curie, taken_from)
+        source = _imported_from(curie, iri, taken_from)
         if source is not None:
             graph.add((iri, IMPORTED_FROM, source))
 
