@@ -24,7 +24,7 @@ def test_endpoint_benchmark_measures_both_servers(fresh_release, tmp_path, layou
     assert done.exit_code == 0, done.output
     results = json.loads(out.read_text())
     assert results["load"] == "python" and results["files"][0] == "ciro.ttl"
-    for workload in ("questions", "lookup", "lookup-unique"):
+    for workload in ("questions", "questions-unique", "lookup", "lookup-unique"):
         entry = results["summary"][workload]
         for server in ("ciro", "oxigraph"):
             assert entry[server]["requests"] > 0 and entry[server]["failed"] == 0, (workload, server, entry)

@@ -6,7 +6,9 @@ load). Keep-alive clients (8 by default) send one workload for a few seconds to 
 other, alternating for several rounds; the report gives, per server and workload, the median over rounds
 of queries per second, p50 and p99 latency, failed requests, and the median of the per-round ratios
 ciro/oxigraph. Workloads:
-- questions: the competency questions of queries/*.rq in turn (what users of CIRO ask);
+- questions: the competency questions of queries/*.rq in turn (what users of CIRO ask; after the first
+  pass `ciro serve` answers them from its answer cache, oxigraph has none);
+- questions-unique: the same made unique as below, so every one runs on the engine;
 - lookup: one label lookup, the cheapest useful query, again and again (`ciro serve` answers repeats from
   its answer cache);
 - lookup-unique: the same lookup made unique by a comment (run, client and counter), so that no request
@@ -43,7 +45,7 @@ __all__ = ["run_endpoint_benchmark", "endpoint_markdown", "WORKLOADS"]
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 LOOKUP = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
           "SELECT ?label WHERE { <https://w3id.org/ciro/CIRO_0000261> rdfs:label ?label }")
-WORKLOADS = ("questions", "lookup", "lookup-unique")
+WORKLOADS = ("questions", "questions-unique", "lookup", "lookup-unique")
 
 
 def _free_port() -> int:
@@ -173,6 +175,7 @@ def run_endpoint_benchmark(ontology: Path, queries: Path, *, clients: int = 8, d
     oxigraph = _oxigraph_cli()
     texts = {"questions": [p.read_text(encoding="utf-8") for p in sorted(Path(queries).glob("*.rq"))],
              "lookup": [LOOKUP], "lookup-unique": [LOOKUP]}
+    texts["questions-unique"] = texts["questions"]
     results: dict = {"clients": clients, "duration_s": duration, "rounds": rounds, "workers": workers,
                      "warmup_s": warmup,
                      "load": "wrk" if use_wrk else "python", "machine": {"cpus": os.cpu_count(),
