@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .conftest import stop_process
+
 __all__ = ["APACHE_PACKAGES", "free_ports", "running_apache", "world_readable_dir"]
 
 APACHE_PACKAGES = {"apache2": "apache2-bin"}  # the server and its modules, without a system service to start
@@ -76,12 +78,7 @@ DirectoryIndex index.html
             _wait_for(port, process, work)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_for(port: int, process: subprocess.Popen, work: Path, tries: int = 200) -> None:

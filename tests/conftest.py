@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def fresh_release(tmp_path_factory, layout) -> Path:
     out = tmp_path_factory.mktemp("release") / "ontology"
     build_release(layout, out, progress=lambda _line: None)
     return out
+
+
+def stop_process(process: subprocess.Popen, grace: float = 15) -> None:
+    """Stop a server the tests started: SIGTERM (it stops its own workers), SIGKILL if it outlives `grace` s."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def copy_project(tmp_path: Path) -> Layout:

@@ -21,7 +21,7 @@ import yaml
 
 from ciro.query import canonical_rows, canonical_term, load_store, run_query, run_remote
 
-from .conftest import copy_project
+from .conftest import copy_project, stop_process
 from .test_queries import EXPECTED, NAMES, QUERIES
 
 TIME_LIMIT = 2.0
@@ -46,12 +46,7 @@ def running_server(ontology: Path, *extra: str):
         assert url.startswith("http://127.0.0.1:")
         yield url.removesuffix("/sparql")
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")
