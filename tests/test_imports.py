@@ -73,6 +73,36 @@ def test_obo_reader_takes_is_a_and_genus_drops_obsolete_terms_and_maps_data_vers
     assert "TINY:0000009" not in onto.terms
 
 
+def test_obo_reader_is_fastobo_and_agrees_with_the_line_reader():
+    """fastobo reads the files it accepts (OBO 1.4 escapes unescaped); the line reader, kept for the files fastobo
+    rejects (ECO's and SO's releases), gives the same terms on the fixture."""
+    from ciro.imports.extract import _read_obo_lines
+
+    text = (FIXTURES / "tiny.obo").read_text(encoding="utf-8")
+    assert read_obo(text) == _read_obo_lines(text)
+    quoted = 'format-version: 1.4\nontology: q\n\n[Term]\nid: Q:1\nname: a \\"quoted\\" name\n'
+    assert read_obo(quoted).terms["Q:1"].label == 'a "quoted" name'
+    broken = text.replace("name: tiny root", "name: tiny root\nxref: UniProt:Two Words")  # as ECO's file has
+    assert read_obo(broken).terms == read_obo(text).terms
+
+
+def test_obo_reader_maps_an_import_modules_data_version_back_to_its_iri():
+    """The OWL API's OBO writer keeps a version IRI that is not obo:O/V/O.owl as its path (ROBOT import modules)."""
+    text = "format-version: 1.2\ndata-version: mondo/releases/2021-08-03/imports/go_import.owl\n" \
+           "ontology: mondo/imports/go_import\n"
+    onto = read_obo(text)
+    assert onto.version_iri == OBO + "mondo/releases/2021-08-03/imports/go_import.owl"
+    assert onto.ontology_iri == OBO + "mondo/imports/go_import.owl"
+
+
+def test_a_seed_an_import_module_lacks_is_absent_not_a_stop(tmp_path):
+    module = Source("tiny", "TINY", OBO + "tiny.owl", "example/other", "tiny.obo", "other's import module of TINY")
+    tables = refresh(_fixture_reader, ("TINY:0000003", "TINY:0000404"), tmp_path, (module,))
+    assert tables["tiny"].absent == ("TINY:0000404",) and tables["tiny"].stops == ()
+    again = read_table(tmp_path / "tiny.tsv")
+    assert again.module == "other's import module of TINY" and again.absent == ("TINY:0000404",)
+
+
 def test_ofn_reader_reads_annotated_axioms_equivalences_and_escaped_labels():
     onto = read_ofn((FIXTURES / "tiny.ofn").read_text())
     assert onto.ontology_iri == OBO + "cell.owl" and onto.version_iri is None
@@ -122,12 +152,16 @@ def test_build_refuses_a_broken_table_in_one_line(tmp_path):
 # --- the committed tables and the release's module ---------------------------------------------------------------
 
 def test_every_registry_term_of_an_extracted_source_is_in_a_table_with_its_label(tables):
+    """...or, for a source read from another ontology's import module, listed as absent from it (kept MIREOT)."""
     rows = {t.id: t for table in tables for t in table.terms}
+    absent = {t for table in tables for t in table.absent}
     seeds = registry_seeds(REPO / "instances" / "external_terms")
     assert seeds
     for path in sorted((REPO / "instances" / "external_terms").glob("*.yaml")):
         for term in yaml.safe_load(path.read_text(encoding="utf-8")):
-            if term["id"] in seeds:
+            if term["id"] in absent:
+                assert term["id"] not in rows and term.get("verified_by"), term["id"]
+            elif term["id"] in seeds:
                 assert term["id"] in rows, f"{term['id']} is not in imports/: run scripts/refresh_imports.py"
                 assert rows[term["id"]].label == term["label"], term["id"]
                 assert "parent" not in term, f"{term['id']}: hand-picked parent for a term of an extracted source"
@@ -139,6 +173,24 @@ def test_tables_name_their_file_commit_and_no_unresolved_stop(tables):
         source = next(s for s in SOURCES if s.name == table.source)
         assert table.file == f"github:{source.repo} {source.path}" and len(table.commit.split()[0]) == 40
         assert table.stops == (), f"{table.source}: ancestry stops at {table.stops}"
+        assert table.module == source.module  # an import module says whose it is, a source's own file nothing
+        assert not table.absent or table.module, table.source
+
+
+def test_go_and_ncbitaxon_come_from_import_modules_and_their_missing_terms_stay_mireot(module, tables):
+    by_name = {t.source: t for t in tables}
+    assert by_name["go"].file == "github:monarch-initiative/mondo imports/go_import.obo"
+    assert by_name["go"].absent == ("GO:0043491", "GO:0060333")
+    assert by_name["ncbitaxon"].absent == ("NCBITaxon:239935",)
+    e_coli = set(module.transitive_objects(_obo_iri("NCBITaxon:562"), RDFS.subClassOf))
+    assert {_obo_iri("NCBITaxon:561"), _obo_iri("NCBITaxon:2"), _obo_iri("NCBITaxon:1")} <= e_coli
+    assert _obo_iri("GO:0005575") in set(module.transitive_objects(_obo_iri("GO:0042101"), RDFS.subClassOf))
+    comments = " ".join(str(c) for c in module.objects(IMPORT_IRI, RDFS.comment))
+    assert f"GO: MIREOT, not extracted (GO:0043491 GO:0060333: {MIREOT['GO'][1]})" in comments
+    assert "the file is MONDO's import module of GO" in comments
+    # a MIREOT term keeps the one parent the registry records, and names what confirmed it
+    assert (_obo_iri("GO:0043491"), RDFS.subClassOf, _obo_iri("GO:0141124")) in module
+    assert (_obo_iri("GO:0043491"), IMPORTED_FROM, URIRef(OBO + "go.owl")) in module
 
 
 def test_every_extracted_class_reaches_its_sources_root_within_the_module(module, tables):

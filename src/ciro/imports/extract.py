@@ -75,7 +75,55 @@ class _Collect:
 # --- OBO flat file ------------------------------------------------------------------------------------------
 
 def read_obo(text: str) -> SourceOntology:
-    """An OBO 1.2/1.4 file: [Term] stanzas are classes, [Typedef] stanzas object properties."""
+    """An OBO 1.4 file, read by fastobo (the Rust OBO parser: escapes, qualifiers and comments as the spec has them):
+    [Term] frames are classes, [Typedef] frames object properties. A file fastobo rejects (ECO's and SO's releases
+    carry xrefs with spaces or escaped colons that OBO 1.4 does not allow) is read line by line instead."""
+    import fastobo
+
+    try:
+        doc = fastobo.loads(text)
+    except SyntaxError:
+        return _read_obo_lines(text)
+    got = _Collect()
+    header: dict[str, str] = {}
+    for clause in doc.header:
+        header.setdefault(clause.raw_tag(), clause.raw_value())
+    for frame in doc:
+        if not isinstance(frame, (fastobo.term.TermFrame, fastobo.typedef.TypedefFrame)):
+            continue  # [Instance] frames: no term of CIRO's sources is one
+        term = str(frame.id)
+        got.kinds[term] = "Class" if isinstance(frame, fastobo.term.TermFrame) else "ObjectProperty"
+        for clause in frame:
+            tag = clause.raw_tag()
+            if tag == "name":
+                got.label(term, clause.name, None)
+            elif tag == "is_a":
+                got.parent(term, str(clause.term if hasattr(clause, "term") else clause.typedef))
+            elif tag == "intersection_of" and getattr(clause, "typedef", None) is None:  # the genus
+                got.parent(term, str(clause.term))
+            elif tag == "is_obsolete" and clause.obsolete:
+                got.kinds.pop(term, None)
+    return got.ontology(*_obo_iris(header))
+
+
+def _obo_iris(header: dict[str, str]) -> tuple[str | None, str | None]:
+    """The ontology IRI and owl:versionIRI of an OBO header, by OBO 1.4's translation to OWL: data-version V of
+    ontology O gives obo:O/V/O.owl. A data-version that is itself a path to an .owl file is what the OWL API's OBO
+    writer leaves of a version IRI that does not have that form (ROBOT's import modules: obo:mondo/releases/
+    2021-08-03/imports/go_import.owl of ontology mondo/imports/go_import): the IRI is obo: and that path."""
+    name, version = header.get("ontology"), header.get("data-version")
+    if not name:
+        return None, None
+    if not version:
+        return f"{OBO}{name}.owl", None
+    if version.endswith(".owl"):
+        return f"{OBO}{name}.owl", f"{OBO}{version}"
+    return f"{OBO}{name}.owl", f"{OBO}{name}/{version}/{name}.owl"
+
+
+def _read_obo_lines(text: str) -> SourceOntology:
+    """The same, line by line, for a file fastobo rejects: the tags CIRO needs (id, name, is_a, the genus of
+    intersection_of, is_obsolete), trailing comments and qualifiers stripped."""
     got = _Collect()
     header: dict[str, str] = {}
     stanza, term = None, None
@@ -99,10 +147,7 @@ def read_obo(text: str) -> SourceOntology:
             got.parent(term, value)
         elif tag == "is_obsolete" and value == "true":
             got.kinds.pop(term, None)
-    # OBO 1.4's translation to OWL: data-version V of ontology O gives owl:versionIRI obo:O/V/O.owl
-    name = header.get("ontology")
-    version = f"{OBO}{name}/{header['data-version']}/{name}.owl" if name and header.get("data-version") else None
-    return got.ontology(f"{OBO}{name}.owl" if name else None, version)
+    return got.ontology(*_obo_iris(header))
 
 
 # --- OWL functional syntax ----------------------------------------------------------------------------------

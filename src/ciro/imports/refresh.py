@@ -61,7 +61,12 @@ def refresh(read: Reader, seeds: Iterable[str], out_dir: Path,
         text, commits[source.name] = read(source)
         parsed[source.name] = read_ontology(text, source.path)
     home = {s.prefix: s.name for s in sources}
-    terms, stops = extract(parsed, home, seeds)
+    seeds = list(seeds)
+    # An import module holds what its maker chose: a seed it lacks is absent (MIREOT), not a stop.
+    absent = {s.name: sorted(t for t in seeds if t.split(":", 1)[0] == s.prefix and t not in parsed[s.name].terms)
+              for s in sources if s.module}
+    missing = {t for names in absent.values() for t in names}
+    terms, stops = extract(parsed, home, [t for t in seeds if t not in missing])
     tables = {}
     for source in sources:
         if not terms[source.name]:
@@ -69,6 +74,7 @@ def refresh(read: Reader, seeds: Iterable[str], out_dir: Path,
         onto = parsed[source.name]
         tables[source.name] = table = Table(
             source.name, source.ontology, onto.version_iri or "", f"github:{source.repo} {source.path}",
-            commits[source.name], tuple(sorted(stops.get(source.name, ()))), tuple(terms[source.name].values()))
+            commits[source.name], tuple(sorted(stops.get(source.name, ()))), tuple(terms[source.name].values()),
+            source.module, tuple(absent.get(source.name, ())))
         write_table(out_dir / f"{source.name}.tsv", table)
     return tables

@@ -11,7 +11,8 @@ from .extract import KINDS, OBO, Term
 __all__ = ["Table", "TableError", "write_table", "read_table", "read_tables", "table_prefixes", "table_iris"]
 
 _COLUMNS = ("id", "kind", "label", "parents")
-_HEADER = ("source", "ontology", "version_iri", "file", "commit", "stops")
+_HEADER = ("source", "ontology", "version_iri", "file", "commit", "stops", "module", "absent")
+_OPTIONAL = ("module", "absent")  # written only when set: a source's own release has neither
 
 
 class TableError(ValueError):
@@ -29,6 +30,8 @@ class Table:
     commit: str  # the commit read, and its date
     stops: tuple[str, ...]  # terms named (as a seed or a parent) that no source file describes: ancestry ends there
     terms: tuple[Term, ...]
+    module: str = ""  # the file is another ontology's import module of the source: whose, of what (sources.py)
+    absent: tuple[str, ...] = ()  # registry terms of the source that the import module lacks: they stay MIREOT
 
 
 def _render(table: Table) -> str:
@@ -37,8 +40,9 @@ def _render(table: Table) -> str:
         "# asserts. Written by scripts/refresh_imports.py from the file named below; do not edit by hand.",
     ]
     values = {"source": table.source, "ontology": table.ontology, "version_iri": table.version_iri,
-              "file": table.file, "commit": table.commit, "stops": " ".join(table.stops)}
-    lines += [f"# {key}: {values[key]}".rstrip() for key in _HEADER]
+              "file": table.file, "commit": table.commit, "stops": " ".join(table.stops), "module": table.module,
+              "absent": " ".join(table.absent)}
+    lines += [f"# {key}: {values[key]}".rstrip() for key in _HEADER if values[key] or key not in _OPTIONAL]
     lines.append("\t".join(_COLUMNS))
     for term in sorted(table.terms, key=lambda t: t.id):
         lines.append("\t".join((term.id, term.kind, term.label, " ".join(term.parents))))
@@ -80,7 +84,8 @@ def read_table(path: Path) -> Table:
     if missing:
         raise TableError(f"{path}: header line(s) missing: {', '.join(missing)}")
     return Table(header["source"], header["ontology"], header.get("version_iri", ""), header["file"],
-                 header["commit"], tuple(header.get("stops", "").split()), tuple(terms))
+                 header["commit"], tuple(header.get("stops", "").split()), tuple(terms), header.get("module", ""),
+                 tuple(header.get("absent", "").split()))
 
 
 def read_tables(folder: Path) -> tuple[Table, ...]:

@@ -182,7 +182,8 @@ def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | 
                    else Literal(f"{table.file} at commit {table.commit}")))
         graph.add((IMPORT_IRI, RDFS.comment, Literal(
             f"{table.source}: {len(table.terms)} terms extracted from {table.file} at commit {table.commit}, "
-            f"version {stated}" + (f"; ancestry stops at {' '.join(table.stops)}" if table.stops else ""))))
+            f"version {stated}" + (f"; ancestry stops at {' '.join(table.stops)}" if table.stops else "")
+            + (f"; the file is {table.module}, not the source's own release" if table.module else ""))))
 
     def declare(iri: URIRef, kind: URIRef, curie: str, taken_from: str | None = None) -> None:
         graph.add((iri, RDF.type, kind))
@@ -227,8 +228,13 @@ def _external(data: dict[str, list[dict]], model: OwlModel, release_date: str | 
                 declare(parent, kind, str(term["parent"]))
             if term.get("parent_label"):
                 graph.add((parent, RDFS.label, Literal(term["parent_label"])))
+    absent = {t for table in tables for t in table.absent}
     for prefix in sorted(used_mireot):
-        if prefix in HOME:  # an extracted source's term added to the registry since the last refresh
+        mireot = {str(t["id"]) for t in data.get("external_terms", []) if str(t["id"]).split(":", 1)[0] == prefix
+                  and str(t["id"]) not in extracted}
+        if prefix in HOME and mireot <= absent and prefix in MIREOT:  # its import module lacks them
+            why = f"{' '.join(sorted(mireot))}: {MIREOT[prefix][1]}"
+        elif prefix in HOME:  # an extracted source's term added to the registry since the last refresh
             why = f"not in imports/{HOME[prefix]}.tsv yet: run scripts/refresh_imports.py"
         else:
             why = MIREOT[prefix][1] if prefix in MIREOT else "no source file is extracted for it"
