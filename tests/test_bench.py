@@ -122,8 +122,22 @@ def test_measure_reports_peak_memory_and_steps():
               "block[::4096] = b'x' * len(block[::4096]); time.sleep(0.5); print('[2/2] big (0.50 s)', flush=True)")
     run = measure([sys.executable, "-c", script], interval=0.02)
     assert run["returncode"] == 0 and run["peak_mb"] > 300 and run["wall_s"] >= 0.5
+    assert 300 < run["peak_pss_mb"] <= run["peak_mb"]  # one process: its PSS is about its RSS
     steps = _steps(run)
     assert [s["step"] for s in steps] == [1, 2] and steps[1]["peak_mb"] > 300 > steps[0]["peak_mb"]
+
+
+def test_measure_counts_pages_shared_with_a_forked_child_once_in_pss():
+    """A child forked after 300 MB were written shares them: summed RSS counts them twice, PSS once."""
+    import sys
+
+    from ciro.bench.release import measure
+
+    script = ("import os, time; block = bytearray(300 * 2**20); block[::4096] = b'x' * len(block[::4096]); "
+              "pid = os.fork(); time.sleep(0.6); os._exit(0) if pid == 0 else os.waitpid(pid, 0)")
+    run = measure([sys.executable, "-c", script], interval=0.02)
+    assert run["returncode"] == 0
+    assert run["peak_mb"] > 550 and 290 < run["peak_pss_mb"] < 450
 
 
 def test_bench_release_quick_size(tmp_path):

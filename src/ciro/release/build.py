@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -23,7 +24,7 @@ from ..curate.errors import BuildError, ValidationFailed
 from ..imports.sources import source_iris
 from ..imports.table import Table, TableError, read_tables, table_iris, table_prefixes
 from ..layout import Layout
-from ..progress import track
+from .fork import Child
 from .jsonld import write_jsonld
 from .model import model_for
 from .owl import (
@@ -224,19 +225,25 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     # The cyclic garbage collector is paused while the release is built and written: the graphs are millions
     # of small acyclic objects, and each full collection walked all of them (and the loaded records) again, a
     # third of steps 2 and 3 at 10,000 items. Nothing these steps make is cyclic garbage worth collecting.
+    # Only the records go on: the reading's by-field locations and the report are dropped, so that the graphs
+    # reuse their memory (and a forked child does not share it).
+    data = kb.data
+    del kb, report
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _write_release(layout, kb, out_dir, progress, step, release_date, started)
+        return _write_release(layout, data, out_dir, progress, step, release_date, started)
     finally:
         if collecting:
             gc.enable()
 
 
-def _write_release(layout: Layout, kb, out_dir: Path, progress, step, release_date: str | None,
+def _write_release(layout: Layout, data: dict[str, list[dict]], out_dir: Path, progress, step, release_date: str | None,
                    started: float) -> Path:
     """Steps 2 to 7 of `build_release`. Each graph is dropped as soon as its files are written (the peak
-    memory of a build is the largest of its steps')."""
+    memory of a build is the largest of its steps'). Two parts run in forked child processes beside this one
+    (fork.py; inline where there is no second core): the data graph, which shares nothing with the ontology,
+    while the OWL graphs are built, and, once they are, ciro.owl and the files written from the same graph."""
     from ..curate.schemaindex import _linkml_version, cached_text, generate_json_schema, schema_digest
     from ..shacl import RULES_FILE, generate_shacl
     from ..versions import kept_releases
@@ -246,36 +253,60 @@ def _write_release(layout: Layout, kb, out_dir: Path, progress, step, release_da
         tables = read_tables(layout.imports)
     except TableError as err:
         raise BuildError(str(err)) from None
-    graphs = build_graphs(kb.data, layout.schema, release_date, tables, with_data=False)
-    qc = release_qc(graphs, layout.schema, tables)
-    step(2, f"built OWL graphs ({len(graphs.main)} triples, {len(graphs.external)} in the import module); "
-            f"QC: {qc.summary()}", t0)
-    if not qc.ok:
-        shown = "\n".join("  " + "\t".join((f.rule, f.subject, f.property, f.value)) for f in qc.at("ERROR")[:20])
-        raise BuildError(f"QC found {len(qc.at('ERROR'))} error(s), {out_dir} left unchanged:\n{shown}")
-    version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))
-    main, base, full, external = graphs.main, graphs.base, graphs.full, graphs.external
-    del graphs
-
+    _release_free_memory()  # validation's freed buffers, so that a forked child does not keep a copy of them
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    children: list[Child] = []
     try:
-        t0 = time.perf_counter()
         (tmp / "imports").mkdir()
-        files = ((main, "ciro.owl", "xml"), (main, "ciro.ttl", "turtle"), (main, "ciro.jsonld", "json-ld"),
-                 (base, "ciro-base.owl", "xml"), (full, "ciro-full.owl", "xml"),
-                 (external, "imports/ciro-external.owl", "xml"))
-        del main, base, external
-        for graph, name, fmt in track(files, "writing the release", unit="file"):
-            _serialize(graph, tmp / name, fmt)
-        del files, graph
-        # ODK's class-level products, from the classified, relaxed, reduced full release (release/products.py)
-        write_odk_products(full, qc_namespaces(layout.schema, tables).prefixes, tmp)
-        del full
-        (tmp / "ciro.sssom.tsv").write_text(mapping_set(kb.data, model_for(layout.schema)), encoding="utf-8")
-        data = data_graph(kb.data, layout.schema)
-        _serialize(data, tmp / "ciro-data.ttl", "turtle")
-        del data
+
+        def write_data() -> None:
+            (tmp / "ciro.sssom.tsv").write_text(mapping_set(data, model_for(layout.schema)), encoding="utf-8")
+            _serialize(data_graph(data, layout.schema), tmp / "ciro-data.ttl", "turtle")
+
+        data_child = Child(write_data)
+        children.append(data_child)
+        graphs = build_graphs(data, layout.schema, release_date, tables, with_data=False)
+
+        def write_ontology() -> None:
+            # ciro.owl, its Turtle and JSON-LD, the variants and the import module, in a child (fork.py).
+            # ciro-base.owl and ciro-full.owl copy the text of the subjects they share with ciro.owl from it
+            # (rdfxml.Rendered): the three differ only in their headers and the merged import module.
+            owl = write_rdfxml(graphs.main, tmp / "ciro.owl", record=True)
+            write_rdfxml(graphs.base, tmp / "ciro-base.owl", reuse=owl)
+            write_rdfxml(graphs.full, tmp / "ciro-full.owl", reuse=owl)
+            del owl
+            for graph, name, fmt in ((graphs.main, "ciro.ttl", "turtle"), (graphs.main, "ciro.jsonld", "json-ld"),
+                                     (graphs.external, "imports/ciro-external.owl", "xml")):
+                _release_free_memory()  # what the last writer freed, while the other process still runs
+                _serialize(graph, tmp / name, fmt)
+
+        # The ontology child starts writing while this process runs QC (nothing leaves the temporary folder unless
+        # QC passes: a QC error stops the child and removes the folder), unless the data child still runs: three
+        # processes at once would hold three copies of what they touch (at 100,000 items, over 2 GB).
+        _release_free_memory()  # the graphs' building's freed buffers (see above)
+        if not data_child.running():
+            children.append(Child(write_ontology))
+        qc = release_qc(graphs, layout.schema, tables)
+        step(2, f"built OWL graphs ({len(graphs.main)} triples, {len(graphs.external)} in the import module); "
+                f"QC: {qc.summary()}", t0)
+        if not qc.ok:
+            shown = "\n".join("  " + "\t".join((f.rule, f.subject, f.property, f.value))
+                              for f in qc.at("ERROR")[:20])
+            raise BuildError(f"QC found {len(qc.at('ERROR'))} error(s), {out_dir} left unchanged:\n{shown}")
+        if len(children) == 1:
+            data_child.wait()
+            children.append(Child(write_ontology))
+        version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))
+
+        t0 = time.perf_counter()
+        # ODK's class-level products, from the classified, relaxed, reduced full release (release/products.py).
+        # The graphs stay referenced until the child is done: dropping them here would write to (and so copy)
+        # every page the child still shares.
+        write_odk_products(graphs.full, qc_namespaces(layout.schema, tables).prefixes, tmp)
+        for child in children:
+            child.wait()
+        graphs = None  # noqa: F841 - dropped before the last steps
         step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, ciro-simple.owl, ciro.obo, "
                 "ciro.json, ciro.sssom.tsv, imports/, ciro-data.ttl", t0)
 
@@ -306,21 +337,49 @@ def _write_release(layout: Layout, kb, out_dir: Path, progress, step, release_da
 
         _swap(tmp, out_dir)
     except (ValidationFailed, BuildError):
+        _stop(children)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    except Exception as exc:
+    except BaseException as exc:
+        _stop(children)
         shutil.rmtree(tmp, ignore_errors=True)
+        if not isinstance(exc, Exception):
+            raise  # Ctrl-C and the like: stopped, cleaned up, not reworded
         raise BuildError(f"build failed, {out_dir} left unchanged: {exc}") from exc
     progress(f"release written to {out_dir} in {time.perf_counter() - started:.2f} s")
     return out_dir
 
 
+def _stop(children) -> None:
+    for child in children:
+        child.stop()
+
+
+def _release_free_memory() -> None:
+    """Give the C allocator's free pages back to the system (glibc's malloc_trim): validation leaves ~200 MB of
+    freed buffers at 100,000 items, which a forked child would otherwise hold a copy of once this process reuses
+    them. A no-op where there is no glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _write_manifest(tmp: Path, layout: Layout, version: str, release_date: str | None) -> None:
-    files = []
-    for name in RELEASE_FILES[:-1]:
+    def digest(name: str) -> str:
         with (tmp / name).open("rb") as handle:  # in chunks: the largest files are hundreds of MB at scale
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        files.append({"file": name, "sha256": digest, "size": (tmp / name).stat().st_size})
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+
+    # Two threads: hashlib and file reads release the GIL, so the ~1.3 GB of a 100,000-item release hash on
+    # both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = list(pool.map(digest, RELEASE_FILES[:-1]))
+    files = [{"file": name, "sha256": sha, "size": (tmp / name).stat().st_size}
+             for name, sha in zip(RELEASE_FILES[:-1], digests, strict=True)]
     manifest = {
         "ontology_iri": str(ONTOLOGY_IRI),
         "version_iri": str(version_iri(ONTOLOGY_IRI, version)),

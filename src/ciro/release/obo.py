@@ -16,11 +16,14 @@ ids (`RO0002410`).
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 
 import curies
-import fastobo
 from fastobo import header as oh
 from fastobo import term as ot
 from fastobo import typedef as od
@@ -33,7 +36,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from .classview import ClassView
 from .vocab import DEFINITION, OBOINOWL, OWL, RDF, RDFS, TERM_REPLACED_BY, XSD
 
-__all__ = ["OboHeader", "obo_document", "write_obograph"]
+__all__ = ["OboHeader", "obo_document", "write_obo", "write_obograph"]
 
 OBO_PURL = "http://purl.obolibrary.org/obo/"
 _SYNONYMS = {
@@ -119,26 +122,41 @@ _BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
 
 def obo_document(graph: Graph, view: ClassView, header: OboHeader, converter: curies.Converter) -> str:
     """The OBO 1.4 text of `graph` (fastobo serialises it; entities sorted by id)."""
+    buffer = io.StringIO()
+    write_obo(graph, view, header, converter, buffer)
+    return buffer.getvalue()
+
+
+def write_obo(graph: Graph, view: ClassView, header: OboHeader, converter: curies.Converter, out) -> None:
+    """The OBO 1.4 text of `graph` into the text stream `out`: what str() of the fastobo document of every frame
+    gives (its header, then "\n" and each frame's text), one frame at a time. The header's idspaces are the
+    prefixes the frames used, so the frames' texts wait in a temporary file (at 100,000 items the document's
+    frames and text held ~150 MB)."""
     terms = _Terms(graph, converter)
     classes, object_properties, annotation_properties = _entities(graph, view, _BUILTIN)
-    frames = []
-    for cls in classes:
-        frames.append(_term_frame(cls, terms, view))
-    for prop in object_properties + annotation_properties:
-        frames.append(_typedef_frame(prop, terms, prop in annotation_properties))
-    frames.sort(key=lambda frame: (isinstance(frame, od.TypedefFrame), str(frame.id)))
+    # The frames' order: classes, then typedefs, each by the text of its id (what sorting the frames gave)
+    entities = sorted([(False, str(terms.ident(cls)), n, cls) for n, cls in enumerate(classes)]
+                      + [(True, str(terms.ident(prop)), n, prop)
+                         for n, prop in enumerate(object_properties + annotation_properties)])
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as frames:
+        for typedef, _id, _n, entity in entities:
+            frame = (_typedef_frame(entity, terms, entity in annotation_properties) if typedef
+                     else _term_frame(entity, terms, view))
+            frames.write("\n" + str(frame))
 
-    clauses = [oh.FormatVersionClause("1.4"), oh.DataVersionClause(header.version), oh.OntologyClause(header.ontology)]
-    pvs = [oh.PropertyValueClause(_property_value(terms, p, v)) for p, v in header.annotations]
-    version_iri = ResourcePropertyValue(PrefixedIdent("owl", "versionIRI"), Url(header.version_iri))
-    pvs.append(oh.PropertyValueClause(version_iri))
-    terms.used_prefixes.add("owl")
-    for prefix in sorted(terms.used_prefixes):
-        namespace = converter.prefix_map.get(prefix)
-        if namespace and not (namespace.startswith(OBO_PURL) and namespace == f"{OBO_PURL}{prefix}_"):
-            clauses.append(oh.IdspaceClause(prefix, Url(namespace)))
-    doc = fastobo.doc.OboDoc(oh.HeaderFrame(clauses + pvs), frames)
-    return str(doc)
+        clauses = [oh.FormatVersionClause("1.4"), oh.DataVersionClause(header.version),
+                   oh.OntologyClause(header.ontology)]
+        pvs = [oh.PropertyValueClause(_property_value(terms, p, v)) for p, v in header.annotations]
+        version_iri = ResourcePropertyValue(PrefixedIdent("owl", "versionIRI"), Url(header.version_iri))
+        pvs.append(oh.PropertyValueClause(version_iri))
+        terms.used_prefixes.add("owl")
+        for prefix in sorted(terms.used_prefixes):
+            namespace = converter.prefix_map.get(prefix)
+            if namespace and not (namespace.startswith(OBO_PURL) and namespace == f"{OBO_PURL}{prefix}_"):
+                clauses.append(oh.IdspaceClause(prefix, Url(namespace)))
+        out.write(str(oh.HeaderFrame(clauses + pvs)))
+        frames.seek(0)
+        shutil.copyfileobj(frames, out)
 
 
 def _property_value(terms: _Terms, prop: URIRef, value):
@@ -214,7 +232,7 @@ def write_obograph(graph: Graph, view: ClassView, header: OboHeader, converter: 
     validate the file with that model and with the OBO Graphs JSON Schema."""
     terms = _Terms(graph, converter)
     classes, object_properties, annotation_properties = _entities(graph, view, _BUILTIN)
-    nodes, edges = [], []
+    edges: list[tuple[str, str, str]] = []
 
     def meta(entity) -> dict | None:
         data: dict = {}
@@ -249,27 +267,72 @@ def write_obograph(graph: Graph, view: ClassView, header: OboHeader, converter: 
             fields["meta"] = found
         return {"id": str(entity), **fields}
 
+    text: dict = {}  # str of each IRI once (edges repeat their ends; str() of a URIRef is a new copy each time)
+
+    def name(iri) -> str:
+        found = text.get(iri)
+        if found is None:
+            found = text[iri] = str(iri)
+        return found
+
+    # The nodes are made one at a time as they are written (each a dict of its annotations: at 100,000 items, all
+    # of them and the edges' dicts at once added ~250 MB to the build's peak); only their ids are sorted first.
+    order = [(name(cls), cls, None) for cls in classes]
     for cls in classes:
-        nodes.append(node(cls, type="CLASS"))
-        edges += [(str(cls), "is_a", str(p)) for p in view.parents.get(cls, ())]
-        edges += [(str(cls), str(p), str(f)) for p, f in view.restrictions.get(cls, ())]
+        edges += [(name(cls), "is_a", name(p)) for p in view.parents.get(cls, ())]
+        edges += [(name(cls), name(p), name(f)) for p, f in view.restrictions.get(cls, ())]
     for prop in object_properties + annotation_properties:
-        kind = "ANNOTATION" if prop in annotation_properties else "OBJECT"
-        nodes.append(node(prop, type="PROPERTY", propertyType=kind))
-        edges += [(str(prop), "subPropertyOf", str(p))
+        order.append((name(prop), prop, "ANNOTATION" if prop in annotation_properties else "OBJECT"))
+        edges += [(name(prop), "subPropertyOf", name(p))
                   for p in sorted(graph.objects(prop, RDFS.subPropertyOf)) if isinstance(p, URIRef)]
+    order.sort(key=lambda item: item[0])  # stable: what sorting the node dicts by id gave
     definitions = [{"definedClassId": str(cls), "genusIds": [str(g) for g in d.genus],
                     "restrictions": [{"propertyId": str(p), "fillerId": str(f)} for p, f in d.restrictions]}
                    for cls, d in sorted(view.definitions.items())]
     values = [{"pred": str(p), "val": str(v)} for p, v in header.annotations]
     values.append({"pred": str(OWL.versionInfo), "val": header.version})
-    graph_data = {"id": header.iri, "meta": {"version": header.version_iri, "basicPropertyValues": values}}
-    nodes.sort(key=lambda n: n["id"])
     edges.sort()
-    for name, items in (("nodes", nodes), ("edges", [{"sub": s, "pred": p, "obj": o} for s, p, o in edges]),
-                        ("logicalDefinitionAxioms", definitions)):
-        if items:  # an empty list is the model's default: left out
-            graph_data[name] = items
-    with open(path, "w", encoding="utf-8") as handle:  # streamed: json.dumps held a list of every chunk first
-        json.dump({"graphs": [graph_data]}, handle, indent=1, sort_keys=True, ensure_ascii=False)
-        handle.write("\n")
+
+    def node_texts():
+        for _id, entity, kind in order:
+            fields = {"type": "CLASS"} if kind is None else {"type": "PROPERTY", "propertyType": kind}
+            yield _json_at(node(entity, **fields), 4)
+
+    def edge_texts():
+        # {"obj", "pred", "sub"} as json.dump(indent=1, sort_keys=True) lays it out at depth 4
+        for sub, pred, obj in edges:
+            yield (f'{{\n     "obj": {_json_text(obj)},\n     "pred": {_json_text(pred)},\n'
+                   f'     "sub": {_json_text(sub)}\n    }}')
+
+    # What json.dump({"graphs": [graph_data]}, indent=1, sort_keys=True, ensure_ascii=False) wrote, the node and
+    # edge arrays streamed; an empty array is the model's default and is left out.
+    fields = {"id": _json_at(header.iri, 3),
+              "meta": _json_at({"version": header.version_iri, "basicPropertyValues": values}, 3)}
+    if order:
+        fields["nodes"] = node_texts()
+    if edges:
+        fields["edges"] = edge_texts()
+    if definitions:
+        fields["logicalDefinitionAxioms"] = (_json_at(d, 4) for d in definitions)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write('{\n "graphs": [\n  {')
+        for n, key in enumerate(sorted(fields)):
+            handle.write(("," if n else "") + f"\n   {_json_text(key)}: ")
+            value = fields[key]
+            if isinstance(value, str):
+                handle.write(value)
+                continue
+            for m, item in enumerate(value):
+                handle.write(("," if m else "[") + "\n    " + item)
+            handle.write("\n   ]")
+        handle.write("\n  }\n ]\n}\n")
+
+
+def _json_text(value: str) -> str:
+    return encode_basestring(value)
+
+
+def _json_at(value, depth: int) -> str:
+    """`value` as json.dump(indent=1, sort_keys=True, ensure_ascii=False) writes it nested `depth` levels deep (a
+    JSON text has no raw newline inside its strings, so re-indenting its lines is safe)."""
+    return json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).replace("\n", "\n" + " " * depth)

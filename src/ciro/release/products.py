@@ -13,7 +13,7 @@ import curies
 from rdflib import Graph, Literal, URIRef
 
 from .classview import class_view
-from .obo import OboHeader, obo_document, write_obograph
+from .obo import OboHeader, write_obo, write_obograph
 from .rdfxml import write_rdfxml
 from .simple import simple_graph
 from .triples import Triples
@@ -56,5 +56,6 @@ def write_odk_products(full: Triples, prefixes: dict[str, str], out_dir: Path) -
     def obo_header(iri: URIRef) -> OboHeader:
         return OboHeader("ciro", str(iri), version, str(version_iri(iri, version)), tuple(_header(full, iri, version)))
 
-    (out_dir / "ciro.obo").write_text(obo_document(full, view, obo_header(OBO_IRI), converter), encoding="utf-8")
+    with open(out_dir / "ciro.obo", "w", encoding="utf-8") as handle:
+        write_obo(full, view, obo_header(OBO_IRI), converter, handle)
     write_obograph(full, view, obo_header(JSON_IRI), converter, out_dir / "ciro.json")
