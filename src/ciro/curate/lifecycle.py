@@ -30,14 +30,22 @@ class LedgerEntry:
     line: int
 
 
+_READ: dict[bytes, tuple] = {}  # the last ledger read, by its bytes
+
+
 def read_ledger(path: Path) -> tuple[dict[str, LedgerEntry], list[tuple[int, str]]]:
     """The ledger's entries by id, and (line, message) for every line that cannot be read."""
     entries: dict[str, LedgerEntry] = {}
     problems: list[tuple[int, str]] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        raw = path.read_bytes()
+        if raw in _READ:  # one run reads it twice (curate/incremental.py, then the lifecycle layer)
+            return dict(_READ[raw][0]), list(_READ[raw][1])
+        lines = raw.decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [(1, f"cannot read the id ledger: {exc}")]
+    _READ.clear()
+    _READ[raw] = entries, problems
     for number, line in enumerate(lines, start=1):
         if number == 1 and line.startswith("id\t"):
             continue
