@@ -15,6 +15,7 @@ import difflib
 import gc
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -758,6 +759,7 @@ def validate(paths: list[Path] | None = None, layout: Layout | None = None, shac
     targets = [Path(p) for p in paths] if paths else [layout.instances]
     inside = all(_inside(p, layout.instances) for p in targets)
     whole = cache and all(Path(p).absolute() == layout.instances.absolute() for p in targets)
+    started = time.time_ns()
     # The cyclic collector is paused: loading and the layers create millions of small acyclic objects, and each
     # full collection walks every live one (the records included); at 100k that was about a sixth of the run.
     paused = gc.isenabled()
@@ -776,7 +778,7 @@ def validate(paths: list[Path] | None = None, layout: Layout | None = None, shac
         if whole:
             from .curate.incremental import keep_results
 
-            keep_results(layout, shacl, engine, kb, report, out, names, parsed)
+            keep_results(layout, shacl, engine, kb, report, out, names, parsed, started)
         return report, kb
     finally:
         if paused:

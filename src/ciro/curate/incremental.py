@@ -70,8 +70,8 @@ def _version(layout, shacl: bool, engine: str) -> str:
 def _load(path: Path, version: str) -> dict | None:
     try:
         raw = path.read_bytes()
-        check, payload = raw[:32], raw[32:]
-        if hashlib.blake2b(payload, digest_size=32).digest() != check:
+        check, payload = raw[:4], raw[4:]
+        if zlib.crc32(payload).to_bytes(4, "big") != check:  # a truncated or damaged file
             return None
         state = marshal.loads(payload)
     except Exception:  # noqa: BLE001 - missing, truncated or foreign: only costs a full run
@@ -88,7 +88,7 @@ def _save(path: Path, state: dict) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(hashlib.blake2b(payload, digest_size=32).digest() + payload)
+                handle.write(zlib.crc32(payload).to_bytes(4, "big") + payload)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -121,14 +121,31 @@ def _plain(value):
     return value if value is None or isinstance(value, str) else repr(value)
 
 
+def _inside_sources(name) -> bool:
+    """Whether the quote layer would read `name` (a path inside instances/sources/)."""
+    return isinstance(name, str) and not Path(name).is_absolute() and ".." not in Path(name).parts
+
+
 def _text_digest(sources: Path, name) -> str:
     """The state of a publication's kept source text, as the quote layer would find it."""
-    if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
+    if not _inside_sources(name):
         return ""
     try:
         return hashlib.blake2b((sources / name).read_bytes(), digest_size=16).hexdigest()
     except OSError as exc:
         return f"error {type(exc).__name__} {exc.errno}"
+
+
+def _signature(path: str, started: int) -> tuple | None:
+    """The stat of a file, trusted to stand for its content (git's rule): None when the file changed less than a
+    second before the run started (a later change could keep the same time and size)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if max(st.st_mtime_ns, st.st_ctime_ns) >= started - 1_000_000_000:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def _status(record, index) -> str:
@@ -168,18 +185,35 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
+_REFERENCES: dict[int, dict[str, tuple[str, ...]]] = {}
+
+
+def _reference_slots(index) -> dict[str, tuple[str, ...]]:
+    """class -> the slots whose values the identifier layer resolves (as _rules_layer picks them)."""
+    if id(index) not in _REFERENCES:
+        _REFERENCES[id(index)] = {c: tuple(s for s, info in slots.items()
+                                           if s != "id" and (info.reference or info.range == "uriorcurie"))
+                                  for c, slots in index.slots.items()}
+    return _REFERENCES[id(index)]
+
+
 def _reads(records, unread, index, ancestors) -> set[str]:
     """The keys a file's checks look up, besides those noted while they run (a label hint, a quote elsewhere)."""
     keys: set[str] = {"i:" + rid for rid in unread}
+    references = _reference_slots(index)
     for r in records:
         keys.add("i:" + r.name)
-        label = r.data.get("label")
+        data = r.data
+        label = data.get("label")
         if label is not None:
             keys.add("l:" + _norm(label))
         class_name = index.class_of(r.kind)
-        for slot, info in index.slots[class_name].items():
-            if slot != "id" and (info.reference or info.range == "uriorcurie"):
-                keys.update("i:" + v for v in _as_list(r.data.get(slot)) if isinstance(v, str))
+        for slot in references[class_name]:
+            value = data.get(slot)
+            if isinstance(value, str):
+                keys.add("i:" + value)
+            elif isinstance(value, list):
+                keys.update("i:" + v for v in value if isinstance(v, str))
         if class_name == "ResistanceMechanism" and r.id is not None:
             keys.add("a:" + r.id)
             keys.update("i:" + a for a in ancestors(r.id))
@@ -245,15 +279,20 @@ class _State:
     SHARDS blobs by key; the whole KB's id sets, mechanisms' links and publications' texts."""
 
     def __init__(self, raw: dict | None = None):
-        raw = raw or {"digests": {}, "results": {}, "counts": {}, "facts": {}, "index": (b"",) * SHARDS,
-                      "ids": ("", "", ""), "mechs": marshal.dumps({}), "pubs": marshal.dumps({}),
-                      "derived": marshal.dumps({}), "ledger": ("", ""), "texts": {}}
+        raw = raw or {"digests": {}, "stats": {}, "results": {}, "counts": {}, "facts": {}, "fids": {},
+                      "index": (b"",) * SHARDS, "ids": ("", "", ""), "mechs": marshal.dumps({}),
+                      "pubs": marshal.dumps({}), "derived": marshal.dumps({}), "ledger": ("", ""), "texts": {}}
         self.raw = raw
         self.digests: dict = dict(raw["digests"])
+        self.stats: dict = dict(raw["stats"])  # file -> its stat signature when its digest was taken, if trusted
+        self.fid: dict[str, int] = dict(raw["fids"])  # the index names files by number: a sixth of the size
+        self.fname: dict[int, str] = {n: f for f, n in self.fid.items()}
+        self.next_fid = max(self.fname, default=-1) + 1
         self.results: dict = dict(raw["results"])
         self.counts: dict = dict(raw["counts"])
         self.blobs: dict = dict(raw["facts"])
         self.texts: dict = dict(raw["texts"])
+        self.tstats: dict = dict(raw.get("tstats", {}))  # source text -> its trusted stat signature
         self._facts: dict = {}
         self._shards: dict[int, dict] = {}
         self.touched: set[int] = set()
@@ -277,13 +316,19 @@ class _State:
             self._shards[n] = marshal.loads(blob) if blob else {}
         return self._shards[n]
 
+    def number(self, f: str) -> int:
+        if f not in self.fid:
+            self.fid[f], self.fname[self.next_fid] = self.next_fid, f
+            self.next_fid += 1
+        return self.fid[f]
+
     def declarers(self, key: str) -> tuple:
         found = self._table(key).get(key)
-        return tuple(found[0]) if found else ()
+        return tuple(self.fname[n] for n in found[0]) if found else ()
 
     def readers(self, key: str) -> tuple:
         found = self._table(key).get(key)
-        return tuple(found[1]) if found else ()
+        return tuple(self.fname[n] for n in found[1]) if found else ()
 
     def fact(self, key: str) -> tuple:
         return tuple((f, self.exports(f)[key]) for f in self.declarers(key))
@@ -291,19 +336,21 @@ class _State:
     def put(self, f: str, exports: dict | None, reads, position: dict) -> None:
         """Replace what file `f` exports and reads (None: the file is gone)."""
         old_exports, old_reads = self.facts(f) if f in self.blobs or f in self._facts else ({}, ())
+        n = self.number(f)
         for key in old_exports:
-            self._edit(key, 0, lambda files: [g for g in files if g != f])
+            self._edit(key, 0, lambda files: [g for g in files if g != n])
         for key in old_reads:
-            self._edit(key, 1, lambda files: [g for g in files if g != f])
+            self._edit(key, 1, lambda files: [g for g in files if g != n])
         self.changed_files.add(f)
         if exports is None:
             self._facts.pop(f, None)
             self.blobs.pop(f, None)
+            del self.fname[self.fid.pop(f)]
             return
         for key in exports:
-            self._edit(key, 0, lambda files: sorted([*files, f], key=position.__getitem__))
+            self._edit(key, 0, lambda files: sorted([*files, n], key=lambda g: position[self.fname[g]]))
         for key in reads:
-            self._edit(key, 1, lambda files: [*files, f])
+            self._edit(key, 1, lambda files: [*files, n])
         self._facts[f] = (exports, tuple(reads))
         self.blobs[f] = None  # encoded when saved
 
@@ -322,8 +369,9 @@ class _State:
         blobs = {f: (b if b is not None else marshal.dumps(self._facts[f])) for f, b in self.blobs.items()}
         index = tuple(marshal.dumps(self._shards[n]) if n in self.touched else self.raw["index"][n]
                       for n in range(SHARDS))
-        return {"format": FORMAT, **whole, "digests": self.digests, "results": self.results, "counts": self.counts,
-                "facts": blobs, "index": index, "texts": self.texts}
+        return {"format": FORMAT, **whole, "digests": self.digests, "stats": self.stats, "results": self.results,
+                "counts": self.counts, "facts": blobs, "fids": self.fid, "index": index, "texts": self.texts,
+                "tstats": self.tstats}
 
 
 def _ids_sets(raw_ids: tuple) -> tuple[set, set, set]:
@@ -396,6 +444,24 @@ def _store_results(state: _State, per_file: dict) -> None:
             state.results.pop(f, None)
 
 
+def _trust_source(state: _State, sources: Path, name, started: int) -> None:
+    if _inside_sources(name):
+        signature = _signature(str(sources / name), started)
+        if signature is not None:
+            state.tstats[name] = signature
+        else:
+            state.tstats.pop(name, None)
+
+
+def _source_changed(state: _State, sources: Path, name, digest: str) -> bool:
+    """Whether a kept source text's digest is out of date (its stat, when trusted, stands for its content)."""
+    if name in state.tstats and _inside_sources(name):
+        signature = _signature(str(sources / name), 1 << 62)
+        if signature is not None and signature == state.tstats[name]:
+            return False
+    return digest != _text_digest(sources, name)
+
+
 def _texts(f: str, exports: dict) -> tuple:
     """((source_text, digest), ...) of a file's publications: what to hash again on the next run."""
     return tuple((item[8], item[9]) for part in exports.values() for item in part if item[0] == "publications")
@@ -419,7 +485,7 @@ def _ledger_digest(layout) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest() if path.is_file() else ""
 
 
-def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict, parsed) -> None:
+def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict, parsed, started: int) -> None:
     """After a full run over all of instances/: keep each file's results for the next incremental run."""
     from .schemaindex import schema_index
 
@@ -442,7 +508,6 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     state = _State()
     for (shown, _kind), (digest, entry) in parsed.used.items():
         state.digests[shown], unread[shown] = digest, tuple(entry[2])
-    position = {f: n for n, f in enumerate(kb.files)}
     all_exports = {f: _exports(by_file[f], unread.get(f, ()), index, layout.sources) for f in kb.files}
     keys: dict[str, list] = {}
     for f in kb.files:
@@ -452,13 +517,28 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     first, malformed, unread_ids, mechs, pubs = set(), set(), set(), {}, {}
     _update_whole(keys, lambda k: tuple(keys[k]), first, malformed, unread_ids, mechs, pubs)
     up = _ancestors(mechs)
+    table: dict[str, list] = {}  # built in one pass (state.put keeps an index up to date, one file at a time)
     for f in kb.files:
         state.digests.setdefault(f, _NONE)
-        reads = _reads(by_file[f], unread.get(f, ()), index, up) | out.reads.get(f, set())
-        state.put(f, all_exports[f], sorted(reads), position)
+        signature = _signature(os.path.join(layout.root.absolute(), f), started)
+        if signature is not None:
+            state.stats[f] = signature
+        reads = sorted(_reads(by_file[f], unread.get(f, ()), index, up) | out.reads.get(f, set()))
+        n = state.number(f)
+        for key in all_exports[f]:
+            table.setdefault(key, [[], []])[0].append(n)
+        for key in reads:
+            table.setdefault(key, [[], []])[1].append(n)
+        state.blobs[f] = marshal.dumps((all_exports[f], tuple(reads)))
         texts = _texts(f, all_exports[f])
         if texts:
             state.texts[f] = texts
+            for name, _digest in texts:
+                _trust_source(state, layout.sources, name, started)
+    shards: list[dict] = [{} for _ in range(SHARDS)]
+    for key, entry in table.items():
+        shards[_shard(key)][key] = entry
+    state.raw["index"] = tuple(marshal.dumps(shard) for shard in shards)
     _store_results(state, per_file)
     ledger = _ledger_state(layout)
     _save(_state_path(layout.root), state.dump(
@@ -491,36 +571,54 @@ def run_incremental(layout, shacl: bool, engine: str):
 
 def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
     import dataclasses
+    import time
 
+    started = time.time_ns()
     from .. import validate as validate_module
     from ..validate import Report, _load_patterns, _run_layers, _Whole, problem_order
     from .errors import Problem
-    from .loader import LoadedKB, _collect, _display, _kind, _read
+    from .loader import LoadedKB, _display, _read, record_files
     from .parsecache import ParseCache
     from .schemaindex import schema_index
 
     base = layout.root.absolute()
-    found, ignored = _collect([layout.instances])
+    found, ignored = record_files(layout.instances)
     prefix = str(base) + os.sep
-    paths = {str(p)[len(prefix):] if str(p).startswith(prefix) else _display(p, base): p for p in found}
+    paths = {p[len(prefix):] if p.startswith(prefix) else _display(Path(p), base): p for p, _kind in found}
+    kinds = dict(found)
     order = list(paths)
     position = {f: n for n, f in enumerate(order)}
 
     changed: set[str] = set()
     digests: dict[str, bytes] = {}
+    stats: dict[str, tuple] = {}
+    trusted = 0
     for shown, p in paths.items():
+        signature = _signature(p, started) if kinds[p] is not None else None
+        if signature is not None:
+            stats[shown] = signature
+        kept = state.digests.get(shown)
+        if signature is not None and kept and state.stats.get(shown) == signature:
+            digests[shown] = kept  # the same stat as when its digest was taken: the same bytes
+            trusted += 1
+            continue
         try:
-            digest = ParseCache.digest(p.read_bytes()) if _kind(p) is not None else _NONE
+            if kinds[p] is None:
+                digest = _NONE
+            else:
+                with open(p, "rb") as handle:
+                    digest = ParseCache.digest(handle.read())
         except OSError:
             digest = _NONE
         digests[shown] = digest
-        kept = state.digests.get(shown)
         if kept is None or digest == _NONE or kept != digest:
             changed.add(shown)
     deleted = set(state.digests) - set(paths)
+    stats_changed = stats != state.stats
+    state.stats = stats
     for shown, texts in state.texts.items():  # a source text changed: its publication's file is checked again
         if shown not in changed and shown not in deleted and \
-                any(digest != _text_digest(layout.sources, name) for name, digest in texts):
+                any(_source_changed(state, layout.sources, name, digest) for name, digest in texts):
             changed.add(shown)
     index = schema_index(layout.schema)
     _load_patterns(index.prefixes)
@@ -530,7 +628,7 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
     def parse(shown: str) -> tuple:
         if shown not in parsed:
             part = LoadedKB()
-            _read(part, paths[shown], shown)
+            _read(part, Path(paths[shown]), shown)
             parsed[shown] = (part.records, part.problems, sorted(part.unread_ids))
         return parsed[shown]
 
@@ -627,7 +725,8 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
     per_file = _per_file(kb, report, names, order, again)
     if per_file is None:
         return None
-    LAST.update(again=sorted(again), context=len(context), changed=len(changed), deleted=len(deleted))
+    LAST.update(again=sorted(again), context=len(context), changed=len(changed), deleted=len(deleted),
+                trusted=trusted)
 
     # The new state: the files checked again replace their entries.
     for f in again:
@@ -636,10 +735,13 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
         texts = _texts(f, state.exports(f))
         if texts:
             state.texts[f] = texts
+            for name, _digest in texts:
+                _trust_source(state, layout.sources, name, started)
         else:
             state.texts.pop(f, None)
     _store_results(state, per_file)
-    if state.changed_files or derived_blob is not state.raw["derived"] or ledger != tuple(state.raw["ledger"]):
+    if state.changed_files or stats_changed or derived_blob is not state.raw["derived"] or \
+            ledger != tuple(state.raw["ledger"]):
         _save(path, state.dump(
             version=state.raw["version"], ids=tuple("\n".join(sorted(s)) for s in (first, malformed, unread)),
             mechs=marshal.dumps(mechs), pubs=marshal.dumps(pubs), derived=derived_blob, ledger=ledger))

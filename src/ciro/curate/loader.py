@@ -166,6 +166,35 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return files, warnings
 
 
+def record_files(folder: Path) -> tuple[list[tuple[str, str | None]], list[Problem]]:
+    """_collect([folder]) as (absolute path text, kind) pairs, without a Path object per file: the incremental
+    validate (curate/incremental.py) walks a large instances/ on every run."""
+    top = folder.absolute()
+    if top.is_dir() and (top / "instances").is_dir():
+        top = top / "instances"
+    if not top.is_dir():
+        files, warnings = _collect([folder])
+        return [(str(f), _kind(f)) for f in files], warnings
+    files: list[tuple[str, str | None]] = []
+    warnings: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        here = Path(dirpath)
+        if _in_sources(here):
+            dirnames[:] = []
+            continue
+        names = sorted(filenames + [d for d in dirnames if d.endswith(YAML_SUFFIXES)])
+        dirnames[:] = sorted(d for d in dirnames if not d.endswith(YAML_SUFFIXES) and not d.startswith("."))
+        kind = _kind(here / "x")  # the folders decide
+        for name in names:
+            if name.startswith("."):
+                continue
+            if name.endswith(YAML_SUFFIXES):
+                files.append((os.path.join(dirpath, name), kind))
+            elif kind is not None:
+                warnings.append(Problem(str(here / name), 1, "", "", "not a .yaml file: ignored", "yaml", "warning"))
+    return files, warnings
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         info = path.stat()
