@@ -1,8 +1,12 @@
-"""The validate cache (curate/parsecache.py): after files are changed, added and deleted, a run that reuses the
-cache reports exactly what a cold run reports (same lines, same exit status); a corrupt cache is ignored."""
+"""The validate caches (curate/parsecache.py, curate/incremental.py): after files are changed, added and deleted,
+a run that reuses them reports exactly what a cold run reports (same lines, same exit status, the same JSON report);
+a corrupt cache is ignored."""
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,7 @@ from click.testing import CliRunner
 
 from ciro.bench.generate import generate
 from ciro.cli import main
+from ciro.curate import incremental
 from ciro.curate.parsecache import ParseCache
 
 
@@ -23,6 +28,11 @@ def _same_as_cold(root: Path) -> tuple[int, str]:
     cold = _validate(root, "--no-cache")
     assert warm == cold
     return warm
+
+
+def _forget_results(root: Path) -> None:
+    """Drop the kept results, so that the next run is a full one (and uses the parse cache)."""
+    incremental._state_path(root).unlink(missing_ok=True)
 
 
 @pytest.fixture()
@@ -79,6 +89,7 @@ def test_a_valid_project_exits_0_warm_and_cold(tmp_path, monkeypatch):
 def test_a_corrupt_cache_is_ignored(project, junk):
     cold = _validate(project, "--no-cache")
     assert _validate(project) == cold
+    _forget_results(project)
     shards = sorted(ParseCache.for_project(project).folder.glob("*.pickle"))
     entries = len(ParseCache(shards[0].parent).old)
     for shard in shards[::2]:
@@ -91,6 +102,7 @@ def test_a_corrupt_cache_is_ignored(project, junk):
         else:
             shard.write_bytes(junk)
     assert _validate(project) == cold
+    _forget_results(project)
     assert _validate(project) == cold  # and the shards written again are good
     assert len(ParseCache(shards[0].parent).old) == entries > 100  # every file's entry is back
 
@@ -101,6 +113,7 @@ def test_one_changed_file_rewrites_one_shard(project):
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pickle")}
     path = sorted((project / "instances" / "targets").glob("*.yaml"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    _forget_results(project)
     _validate(project)
     after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pickle")}
     assert before.keys() == after.keys() and sum(before[n] != after[n] for n in before) == 1
@@ -130,3 +143,157 @@ def test_the_cache_folder_keeps_the_latest_projects(tmp_path, monkeypatch):
     cache.save()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3", "4"] and not (folders[3] / "left.tmp").exists()
     assert ParseCache(tmp_path / "4").get(("a.yaml", "targets"), b"d") == ([], [], [])
+
+
+# --- the incremental run (curate/incremental.py) ------------------------------------------------------------
+
+def _warm_is_cold(root: Path, *, incremental_run: bool = True, json: bool = False) -> tuple[int, str]:
+    """A warm run reports what a cold one does; `incremental_run`: it checked only some files again."""
+    warm = _validate(root)
+    took = dict(incremental.LAST)
+    cold = _validate(root, "--no-cache")
+    assert warm == cold
+    assert bool(took) == incremental_run, took
+    if json:
+        assert _validate(root, "--format", "json") == _validate(root, "--format", "json", "--no-cache")
+    return warm
+
+
+def _id(path: Path) -> str:
+    return re.search(r"^id: *['\"]?([^\s'\"]+)", path.read_text(encoding="utf-8"), re.M).group(1)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_incremental_run_gives_the_cold_answer(project):
+    instances = project / "instances"
+    mechanisms = sorted((instances / "mechanisms").glob("*.yaml"))
+    kept = {p: p.read_text(encoding="utf-8") for p in mechanisms}
+    first = _same_as_cold(project)  # fills the caches
+    time.sleep(1.1)  # files older than a second: their stat stands for their content
+    assert _warm_is_cold(project, json=True) == first and incremental.LAST["again"] == []
+    assert incremental.LAST["trusted"] == len(list(instances.rglob("*.yaml"))) - len(list(
+        (instances / "sources").rglob("*.yaml")))
+
+    one, two = mechanisms[5], mechanisms[6]
+    stat = one.stat()  # the same size and time: only the inode's change time tells
+    _edit(one, "\nlabel: ", "\nlabel:\t")
+    os.utime(one, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    _warm_is_cold(project)
+    assert incremental.LAST["again"] == [str(one.relative_to(project))]
+
+    label = re.search(r"^label: (.*)$", kept[two], re.M).group(1)  # a duplicate label across two files
+    one.write_text(re.sub(r"^label:.*$", lambda _m: "label: " + label, kept[one], count=1, flags=re.M))
+    assert "duplicate label" in _warm_is_cold(project, json=True)[1]
+    one.write_text(kept[one])
+    assert _warm_is_cold(project) == first
+
+    # A reference held by another file, broken and fixed by a change of the file it points at.
+    target = next(p for p in sorted((instances / "targets").glob("*.yaml"))
+                  if any(_id(p) in text for text in kept.values()))
+    text = target.read_text(encoding="utf-8")
+    _edit(target, "id: " + _id(target), "id: CIRO:0999999")
+    broken = _warm_is_cold(project)[1]
+    assert f"'{_id_of_text(text)}'" in broken
+    target.write_text(text, encoding="utf-8")
+    assert _warm_is_cold(project) == first
+    target.unlink()
+    assert f"'{_id_of_text(text)}'" in _warm_is_cold(project)[1]  # deleted: what pointed at it dangles
+    target.write_text(text, encoding="utf-8")
+    assert _warm_is_cold(project) == first
+
+    # A duplicate id across two files, the copy first in reading order.
+    therapy = sorted((instances / "therapies").glob("*.yaml"))[3]
+    copy = instances / "therapies" / "000-copy.yaml"
+    copy.write_text(therapy.read_text(encoding="utf-8"), encoding="utf-8")
+    assert "duplicate id" in _warm_is_cold(project, json=True)[1]
+    copy.unlink()
+    assert _warm_is_cold(project) == first
+
+    # The source text a quote cites: cut, deleted, restored.
+    publication = next(p for p in sorted((instances / "publications").glob("*.yaml"))
+                       if "source_text:" in p.read_text(encoding="utf-8"))
+    name = re.search(r"^source_text: *['\"]?([^\s'\"]+)", publication.read_text(encoding="utf-8"), re.M).group(1)
+    source = instances / "sources" / name
+    body = source.read_bytes()
+    source.write_bytes(body[: len(body) // 3])
+    assert "not found in the text" in _warm_is_cold(project)[1]
+    source.unlink()
+    assert "not found in instances/sources/" in _warm_is_cold(project)[1]
+    source.write_bytes(body)
+    assert _warm_is_cold(project) == first
+
+    # Links to a mechanism made obsolete; a broader cycle across two files; a broader mechanism's origin.
+    linked = next(p for p in mechanisms if any(_id(p) in t for q, t in kept.items() if q != p))
+    _edit(linked, "\nlabel: ", "\ndeprecated: true\nlabel: ")
+    assert "is obsolete" in _warm_is_cold(project)[1]
+    linked.write_text(kept[linked])
+    for path, other in ((one, two), (two, one)):
+        text = path.read_text(encoding="utf-8")
+        link = f"broader_mechanisms:\n- {_id(other)}\n"
+        path.write_text(text.replace("broader_mechanisms:\n", link, 1) if "broader_mechanisms:" in text
+                        else text.replace("\nhas_evidence:", "\n" + link + "has_evidence:", 1), encoding="utf-8")
+    assert "broader-mechanism cycle" in _warm_is_cold(project, json=True)[1]
+    one.write_text(kept[one])
+    two.write_text(kept[two])
+    parent = next(p for p in mechanisms if "origin: tumor_" in kept[p] and any(f"- {_id(p)}" in t for q, t in
+                                                                           kept.items() if "origin: tumor_" in t))
+    swap = {"origin: tumor_intrinsic": "origin: tumor_extrinsic", "origin: tumor_extrinsic": "origin: tumor_intrinsic"}
+    parent.write_text(re.sub("|".join(swap), lambda m: swap[m.group(0)], kept[parent], count=1))
+    assert "origin differs" in _warm_is_cold(project, json=True)[1]
+    parent.write_text(kept[parent])
+    assert _warm_is_cold(project) == first
+
+    # The id ledger loses an id; a broken file is added; a file is emptied.
+    ledger = instances / "id-ledger.tsv"
+    entries = ledger.read_text(encoding="utf-8")
+    ledger.write_text(entries.replace(entries.splitlines()[5] + "\n", ""), encoding="utf-8")
+    assert "never minted" in _warm_is_cold(project)[1]
+    ledger.write_text(entries, encoding="utf-8")
+    (instances / "targets" / "new.yaml").write_text("id: CIRO:9999999\nlabel: [broken\n")
+    two.write_text("")
+    changed = _warm_is_cold(project)[1]
+    assert "new.yaml" in changed and "file is empty" in changed
+    (instances / "targets" / "new.yaml").unlink()
+    two.write_text(kept[two])
+    assert _warm_is_cold(project) == first
+
+    # The shapes or the schema change: every file is checked again (a full run), with the same answer.
+    rules = project / "schema" / "ciro-rules.shacl.ttl"
+    shapes = rules.read_text(encoding="utf-8")
+    rules.write_text(shapes + "\n# a comment\n", encoding="utf-8")
+    assert _warm_is_cold(project, incremental_run=False) == first
+    rules.write_text(shapes, encoding="utf-8")
+    assert _warm_is_cold(project, incremental_run=False) == first
+    assert _warm_is_cold(project) == first
+
+
+def _id_of_text(text: str) -> str:
+    return re.search(r"^id: *['\"]?([^\s'\"]+)", text, re.M).group(1)
+
+
+@pytest.mark.parametrize("junk", ["truncated", "flipped", b"", b"not marshal", "other version"])
+def test_a_corrupt_result_cache_is_ignored(project, junk):
+    cold = _validate(project, "--no-cache")
+    assert _validate(project) == cold
+    path = incremental._state_path(project)
+    raw = path.read_bytes()
+    if junk == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif junk == "flipped":
+        path.write_bytes(raw[:1000] + bytes([raw[1000] ^ 1]) + raw[1001:])
+    elif junk == "other version":
+        import marshal
+        import zlib
+
+        state = marshal.loads(raw[4:]) | {"version": "something else"}
+        payload = marshal.dumps(state)
+        path.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
+    else:
+        path.write_bytes(junk)
+    assert _validate(project) == cold and not incremental.LAST  # a full run, which keeps good results again
+    assert _validate(project) == cold and incremental.LAST

@@ -116,7 +116,8 @@ def docs(root: str | None, ontology: str | None, out: str | None, readme_image: 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL layer (faster; the other layers still run).")
 @click.option("--no-cache", is_flag=True,
-              help="Parse every file again (by default what an unchanged file gave is reused from ~/.cache/ciro).")
+              help="Check every file again (by default an unchanged file's results are reused from ~/.cache/ciro, "
+                   "and only the files a change can reach are checked again).")
 @engine_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(root: str | None, fmt: str, no_shacl: bool, no_cache: bool, engine: str,
@@ -132,7 +133,8 @@ def validate(root: str | None, fmt: str, no_shacl: bool, no_cache: bool, engine:
     from .validate import validate as run
 
     use_bars(fmt == "text" and on_terminal())
-    report, _kb = run(list(paths) or None, _layout(root), shacl=not no_shacl, engine=engine, cache=not no_cache)
+    report, _kb = run(list(paths) or None, _layout(root), shacl=not no_shacl, engine=engine, cache=not no_cache,
+                      incremental=not no_cache)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
     else:

@@ -15,6 +15,7 @@ import difflib
 import gc
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class Report:
     records: int = 0
     quotes_checked: int = 0
     quotes_total: int = 0
+    checked: dict[str, int] = field(default_factory=dict, repr=False)  # file -> quotes found there
     shacl_results: list[ShaclResult] = field(default_factory=list)  # pyshacl's report, before de-duplication
     graph: object = None  # the RDF graph pyshacl validated (an rdflib Graph); None with the fast engine
     shacl_engine: str = "fast"  # the engine that ran the SHACL layer
@@ -83,6 +85,11 @@ class _Collector:
         self.problems: list[Problem] = list(kb.problems)
         self._stages: dict[tuple[str, str], set[str]] = {}  # (record, field) -> stages with an error there
         self._messages: set[tuple[str, str, str]] = set()
+        self.reads: dict[str, set[str]] = {}  # file -> facts about other records a rare check looked up
+
+    def read(self, file: str, key: str) -> None:
+        """Note that a check of a record in `file` looked up `key` (curate/incremental.py: what to re-run)."""
+        self.reads.setdefault(file, set()).add(key)
 
     def add(self, record: Record | str, slot: str, message: str, stage: str, severity: str = "error",
             item: int | None = None) -> None:
@@ -290,7 +297,18 @@ class _Ids:
     malformed: set[str] = field(default_factory=set)
 
 
-def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> _Ids:
+@dataclass
+class _Whole:
+    """What the whole KB holds, when only some of its files are checked again (curate/incremental.py): the ids
+    the identifier layer would have counted as first, malformed or unread, and every mechanism's broader links."""
+
+    first: set[str]
+    malformed: set[str]
+    unread: set[str]
+    broader: dict[str, list[str]]
+
+
+def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, whole: _Whole | None = None) -> _Ids:
     _load_patterns(index.prefixes)
     ids = _Ids()
     labels: dict[str, Record] = {}  # one label, one CIRO record, whatever its class (external terms may share)
@@ -332,8 +350,14 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector) -> _Ids:
                                      n if isinstance(values, list) else None)
         if class_name == "Evidence" and record.parent is not None:
             _check_claim(record, index, out, ids, kb.unread_ids, stated)
-    _check_cycles(ids, index, out)
+    _check_cycles(ids, index, out, whole)
     return ids
+
+
+def mechanism_links(ids: _Ids, index: SchemaIndex) -> dict[str, list[str]]:
+    """Each mechanism's broader mechanisms, as written (the identifiers only)."""
+    return {rid: [b for b in _values(r.data.get("broader_mechanisms")) if isinstance(b, str)]
+            for rid, r in ids.first.items() if index.class_of(r.kind) == "ResistanceMechanism"}
 
 
 def _allowed_prefixes(record: Record, index: SchemaIndex, info: SlotInfo) -> tuple[str, ...]:
@@ -355,6 +379,7 @@ def _check_reference(kb, index, out, ids: _Ids, by_label, record: Record, info: 
     problem = _check_curie(value, index, external)
     if problem:
         label_of = by_label.get(" ".join(str(value).casefold().split()))
+        out.read(record.file, "l:" + " ".join(str(value).casefold().split()))
         if label_of:
             problem = f"'{_short(value)}' is a label, not an identifier (did you mean {label_of}?)"
         out.add(record, info.name, problem, "identifier", item=item)
@@ -440,13 +465,19 @@ def _check_claim(evidence: Record, index: SchemaIndex, out: _Collector, ids: _Id
         unresolved()
 
 
-def _check_cycles(ids: _Ids, index: SchemaIndex, out: _Collector) -> None:
+def _check_cycles(ids: _Ids, index: SchemaIndex, out: _Collector, whole: _Whole | None = None) -> None:
     """Report each broader-mechanism cycle once, at the mechanism whose link closes it."""
-    broader = {
-        rid: [b for b in _values(r.data.get("broader_mechanisms")) if isinstance(b, str)]
-        for rid, r in ids.first.items()
-        if index.class_of(r.kind) == "ResistanceMechanism"
-    }
+    for closing, members in cycle_reports(whole.broader if whole is not None else mechanism_links(ids, index)):
+        if closing in ids.first:  # else in a file whose result is kept (curate/incremental.py)
+            out.add(ids.first[closing], "broader_mechanisms",
+                    "broader-mechanism cycle: " + " -> ".join([closing, *members]), "reference")
+        for member in members:  # one cycle, one line
+            out.cover(member, "broader_mechanisms", "reference")
+
+
+def cycle_reports(broader: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """Each cycle as (the mechanism whose link closes it, the cycle's members from where it starts)."""
+    found = []
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     for start in sorted(broader):
         if start in state:
@@ -459,15 +490,12 @@ def _check_cycles(ids: _Ids, index: SchemaIndex, out: _Collector) -> None:
                 state[path.pop()] = 2
                 stack.pop()
             elif state.get(nxt) == 1:
-                members = path[path.index(nxt):]
-                out.add(ids.first[path[-1]], "broader_mechanisms",
-                        "broader-mechanism cycle: " + " -> ".join([path[-1], *members]), "reference")
-                for member in members:  # one cycle, one line
-                    out.cover(member, "broader_mechanisms", "reference")
+                found.append((path[-1], path[path.index(nxt):]))
             elif nxt not in state and nxt in broader:
                 state[nxt] = 1
                 path.append(nxt)
                 stack.append(iter(broader[nxt]))
+    return found
 
 
 # --- layer 4: RDF, and layer 5: SHACL ----------------------------------------------------------------------
@@ -533,7 +561,8 @@ def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collecto
 
 # --- term lifecycle: the id ledger, obsolete records -----------------------------------------------------
 
-def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout) -> None:
+def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout,
+                     whole: _Whole | None = None) -> None:
     """Ids come from the ledger; terms are obsoleted, never deleted; nothing links to an obsolete term."""
     from .curate.lifecycle import SCHEMA_IDS_BELOW, TERM_KINDS, read_ledger
 
@@ -570,29 +599,31 @@ def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Id
         if number is not None and number >= SCHEMA_IDS_BELOW and rid not in entries:
             out.add(record, "id", f"{rid} was never minted: take a new id from `ciro mint` (instances/id-ledger.tsv "
                     "lists every id minted)", "reference")
-    if kb.context_files or not kb.records:
+    if whole is None and (kb.context_files or not kb.records):
         return  # a vanished term is a problem of the whole KB: reported when all of instances/ is validated
+    first, unread, malformed = (ids.first, kb.unread_ids, ids.malformed) if whole is None else \
+        (whole.first, whole.unread, whole.malformed)
     for rid, entry in sorted(entries.items()):
-        if entry.kind in TERM_KINDS and rid not in ids.first and rid not in kb.unread_ids \
-                and rid not in ids.malformed:
+        if entry.kind in TERM_KINDS and rid not in first and rid not in unread and rid not in malformed:
             out.problems.append(Problem(
                 shown, entry.line, rid, "", f"{rid} ('{entry.label}', a {entry.kind}) is in no file under instances/: "
                 "a term is never deleted; keep its record with deprecated: true (and replaced_by or consider)",
                 "reference"))
 
 
-def _release_layer(kb: LoadedKB, out: _Collector, ids: _Ids, layout: Layout) -> None:
+def _release_layer(kb: LoadedKB, out: _Collector, ids: _Ids, layout: Layout, whole: _Whole | None = None) -> None:
     """Warn when a term of the last release is in no record of the tree: it vanished without being obsoleted
     (an obsolete record stays in instances/ with deprecated: true). A warning, not an error: the ledger check
     makes it an error for minted records; this also covers the schema's ids and a ledger edited along."""
     from .versions import last_release, released_terms
 
-    if kb.context_files or not kb.records:
+    if whole is None and (kb.context_files or not kb.records):
         return  # as the ledger's vanished terms: a problem of the whole KB
     release = last_release(layout.releases)
     if release is None:
         return
-    present = set(ids.first) | set(kb.unread_ids) | set(ids.malformed)
+    present = set(ids.first) | set(kb.unread_ids) | set(ids.malformed) if whole is None else \
+        whole.first | whole.unread | whole.malformed
     present |= set(re.findall(r"CIRO:\d{7}", layout.schema.read_text(encoding="utf-8")))
     reported = {p.record for p in out.problems if "is in no file under instances/" in p.message}
     shown = release.path / "ciro.ttl"
@@ -643,7 +674,9 @@ def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report
             continue  # the publication or its source text is reported already
         if find_parts(parts, texts[pid].normalised):
             report.quotes_checked += 1
+            report.checked[record.file] = report.checked.get(record.file, 0) + 1
             continue
+        out.read(record.file, "alltexts")  # a quote not found is looked for in every other text
         short = quote if len(quote) <= 80 else quote[:77] + "..."
         source = ids.first[pid].data.get("source_text")
         elsewhere = [p for p, text in sorted(texts.items()) if p != pid and find_parts(parts, text.normalised)]
@@ -673,6 +706,12 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
     """Run every layer after the YAML one on an already loaded KB.
 
     `engine` runs the SHACL layer: "fast" (CIRO's fast engine, the default) or "pyshacl" (the reference)."""
+    return _run_layers(kb, layout, shacl, engine)[0]
+
+
+def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _Whole | None = None):
+    """validate_loaded, and what curate/incremental.py keeps of the run: (report, collector, ids, iri -> id);
+    `whole` when `kb` holds only some files of the KB (the others' results are kept)."""
     from .shacl import ENGINES
 
     if engine not in ENGINES:
@@ -680,46 +719,67 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
     report = Report(files=sum(1 for f in kb.files if kb.selected(f)), shacl_engine=engine if shacl else "")
     report.records = sum(1 for r in kb.records if kb.selected(r.file))
     out = _Collector(kb)
-    index = None
+    index, ids, names = None, _Ids(), {}
     if not layout.schema.is_file():
         out.problems.append(Problem(str(layout.schema), 0, "", "", "schema not found", "schema"))
     else:
         index = _guard("schema", out, schema_index, layout.schema)
     if index is not None:
         _guard("schema", out, _schema_layer, kb, index, out, layout.schema)
-        ids = _guard("reference", out, _rules_layer, kb, index, out) or _Ids()
-        _guard("reference", out, _lifecycle_layer, kb, index, out, ids, layout)
-        _guard("reference", out, _release_layer, kb, out, ids, layout)
+        ids = _guard("reference", out, _rules_layer, kb, index, out, whole) or _Ids()
+        _guard("reference", out, _lifecycle_layer, kb, index, out, ids, layout, whole)
+        _guard("reference", out, _release_layer, kb, out, ids, layout, whole)
         converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
+        names = converted[1] if converted is not None else {}
         if converted is not None and shacl:
             _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)
         _guard("quote", out, _quote_layer, kb, out, ids, layout.sources, report)
     problems = [p for p in out.problems if kb.selected(p.file)]
-    report.problems = sorted(problems, key=lambda p: (p.file, p.line, p.record, p.field, p.message))
-    return report
+    report.problems = sorted(problems, key=problem_order)
+    return report, out, ids, names
+
+
+def problem_order(p: Problem):
+    return p.file, p.line, p.record, p.field, p.message
 
 
 def validate(paths: list[Path] | None = None, layout: Layout | None = None, shacl: bool = True,
-             engine: str = "fast", cache: bool = True) -> tuple[Report, LoadedKB]:
+             engine: str = "fast", cache: bool = True, incremental: bool = False) -> tuple[Report, LoadedKB | None]:
     """Validate the files under `paths` (default: the project's instances/).
 
     When every path lies inside the project's instances/, the rest of instances/ is read too, so that
     references resolve; only problems in the files asked for are reported. With `cache`, what an unchanged file
-    gave the loader last time is reused (curate/parsecache.py); every other check runs on every run.
+    gave the loader last time is reused (curate/parsecache.py), and a run over all of instances/ keeps each
+    file's results (curate/incremental.py); with `incremental` too, such a run checks again only the files a
+    change can reach and returns no LoadedKB (None).
     """
     from .curate.parsecache import ParseCache
 
     layout = layout or Layout.find()
     targets = [Path(p) for p in paths] if paths else [layout.instances]
     inside = all(_inside(p, layout.instances) for p in targets)
+    whole = cache and all(Path(p).absolute() == layout.instances.absolute() for p in targets)
+    started = time.time_ns()
     # The cyclic collector is paused: loading and the layers create millions of small acyclic objects, and each
     # full collection walks every live one (the records included); at 100k that was about a sixth of the run.
     paused = gc.isenabled()
     gc.disable()
     try:
+        if whole and incremental:
+            from .curate.incremental import run_incremental
+
+            report = run_incremental(layout, shacl, engine)
+            if report is not None:
+                return report, None
+        parsed = ParseCache.for_project(layout.root) if cache else None
         kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [],
-                        cache=ParseCache.for_project(layout.root) if cache else None)
-        return validate_loaded(kb, layout, shacl, engine), kb
+                        cache=parsed)
+        report, out, ids, names = _run_layers(kb, layout, shacl, engine)
+        if whole:
+            from .curate.incremental import keep_results
+
+            keep_results(layout, shacl, engine, kb, report, out, names, parsed, started)
+        return report, kb
     finally:
         if paused:
             gc.enable()

@@ -9,9 +9,8 @@ retired in the ledger. A project without a ledger (a test fixture) has nothing t
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = ["LedgerEntry", "read_ledger", "TERM_KINDS", "SCHEMA_IDS_BELOW"]
 
@@ -19,15 +18,17 @@ __all__ = ["LedgerEntry", "read_ledger", "TERM_KINDS", "SCHEMA_IDS_BELOW"]
 TERM_KINDS = frozenset({"mechanism", "target", "therapy", "countermeasure", "phenotype", "publication"})
 # CIRO:0000001-CIRO:0000099 belong to the schema (enum values, defined classes) and are not in the ledger.
 SCHEMA_IDS_BELOW = 100
-_ID = re.compile(r"^CIRO:\d{7}$")
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):  # a named tuple: a ledger has one per id, and a frozen dataclass is slow to make
     id: str
     label: str
     kind: str
     line: int
+
+
+_new = tuple.__new__  # LedgerEntry(...) without its Python-level __new__: a large ledger has 100,000s of lines
+_READ: dict[bytes, tuple] = {}  # the last ledger read, by its bytes
 
 
 def read_ledger(path: Path) -> tuple[dict[str, LedgerEntry], list[tuple[int, str]]]:
@@ -35,20 +36,25 @@ def read_ledger(path: Path) -> tuple[dict[str, LedgerEntry], list[tuple[int, str
     entries: dict[str, LedgerEntry] = {}
     problems: list[tuple[int, str]] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        raw = path.read_bytes()
+        if raw in _READ:  # one run reads it twice (curate/incremental.py, then the lifecycle layer)
+            return dict(_READ[raw][0]), list(_READ[raw][1])
+        lines = raw.decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [(1, f"cannot read the id ledger: {exc}")]
+    _READ.clear()
+    _READ[raw] = entries, problems
     for number, line in enumerate(lines, start=1):
         if number == 1 and line.startswith("id\t"):
             continue
         if not line.strip():
             continue
         parts = line.split("\t")
-        if len(parts) != 3 or not _ID.match(parts[0]):
+        if len(parts) != 3 or not (len(parts[0]) == 12 and parts[0].startswith("CIRO:") and parts[0][5:].isdecimal()):
             problems.append((number, "an id ledger line must be 'CIRO:NNNNNNN<TAB>label<TAB>kind'"))
             continue
         if parts[0] in entries:
             problems.append((number, f"{parts[0]} is in the ledger twice (first on line {entries[parts[0]].line})"))
             continue
-        entries[parts[0]] = LedgerEntry(parts[0], parts[1], parts[2], number)
+        entries[parts[0]] = _new(LedgerEntry, (parts[0], parts[1], parts[2], number))
     return entries, problems

@@ -166,6 +166,35 @@ def _collect(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return files, warnings
 
 
+def record_files(folder: Path) -> tuple[list[tuple[str, str | None]], list[Problem]]:
+    """_collect([folder]) as (absolute path text, kind) pairs, without a Path object per file: the incremental
+    validate (curate/incremental.py) walks a large instances/ on every run."""
+    top = folder.absolute()
+    if top.is_dir() and (top / "instances").is_dir():
+        top = top / "instances"
+    if not top.is_dir():
+        files, warnings = _collect([folder])
+        return [(str(f), _kind(f)) for f in files], warnings
+    files: list[tuple[str, str | None]] = []
+    warnings: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        here = Path(dirpath)
+        if _in_sources(here):
+            dirnames[:] = []
+            continue
+        names = sorted(filenames + [d for d in dirnames if d.endswith(YAML_SUFFIXES)])
+        dirnames[:] = sorted(d for d in dirnames if not d.endswith(YAML_SUFFIXES) and not d.startswith("."))
+        kind = _kind(here / "x")  # the folders decide
+        for name in names:
+            if name.startswith("."):
+                continue
+            if name.endswith(YAML_SUFFIXES):
+                files.append((os.path.join(dirpath, name), kind))
+            elif kind is not None:
+                warnings.append(Problem(str(here / name), 1, "", "", "not a .yaml file: ignored", "yaml", "warning"))
+    return files, warnings
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         info = path.stat()
@@ -259,6 +288,21 @@ _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.o
 _NESTING_CHARS, _FAST_NESTING = "[{-:?", 2000
 
 
+def _nesting_bound(text: str) -> int:
+    """A tighter upper bound of the nesting depth, for a long file (a list of many records has thousands of '-'
+    and ':' but is three levels deep). A block collection nested in another starts on a later line, indented more
+    (a sequence may sit at its key's column: two levels per column), or on the same line after an indicator
+    ('- ', '? ', ': '); a flow collection needs '[' or '{' (and may hold a one-pair mapping). So the depth is at most
+    2 x (the deepest indentation + 1) + the most '-', '?' and ':' on one line + 2 x the '[' and '{', plus the
+    stream, the document and one to spare."""
+    flows = text.count("[") + text.count("{")
+    indent = indicators = 0
+    for line in text.split("\n"):
+        indent = max(indent, len(line) - len(line.lstrip(" ")))
+        indicators = max(indicators, line.count("-") + line.count(":") + line.count("?"))
+    return 2 * (indent + 1) + indicators + 2 * flows + 3
+
+
 class _Unusual(Exception):
     """Something the fast path does not handle: the checked path reads the file and says what is wrong."""
 
@@ -269,7 +313,8 @@ def _parse(text: str):
     Most files are plain (no alias, no tag, no duplicate key): they are composed in C and built in one walk that
     also counts the events and the depth as the checked path does. Anything else, or any error, goes to the
     checked path (event scan, compose, key check, SafeConstructor), which gives every message."""
-    if "*" not in text and sum(text.count(c) for c in _NESTING_CHARS) <= _FAST_NESTING:
+    if "*" not in text and (sum(text.count(c) for c in _NESTING_CHARS) <= _FAST_NESTING
+                            or _nesting_bound(text) <= _FAST_NESTING):
         try:
             return _parse_fast(text)
         except Exception:  # noqa: BLE001 - the checked path below meets the same problem and words it
@@ -426,27 +471,42 @@ def _read(kb: LoadedKB, path: Path, shown: str, cache=None) -> None:
 
 
 def _read_file(kb: LoadedKB, path: Path, shown: str, cache=None) -> None:
+    step = _prepare(path, shown, cache)
+    if step[0] == "parse":
+        _kind_, key, digest, raw = step[1:]
+        entry = _parse_file(_kind_, shown, raw)
+        if cache is not None:
+            cache.put(key, digest, entry)
+        step = ("entry", _kind_, entry)
+    _apply(kb, step)
+
+
+def _prepare(path: Path, shown: str, cache=None) -> tuple:
+    """What reading a file needs next: ("problem", Problem), ("entry", kind, entry) for what the cache holds, or
+    ("parse", kind, cache key, digest, bytes)."""
     kind = _kind(path)
     if not os.path.lexists(path):
-        kb.problems.append(Problem(shown, 1, "", "", "no such file", "yaml"))
-        return
+        return "problem", Problem(shown, 1, "", "", "no such file", "yaml")
     if kind is None:
-        kb.problems.append(Problem(shown, 1, "", "", "file outside any record folder: put it under instances/"
-                                   f"<kind>/ with kind one of {', '.join(RECORD_DIRS)}", "yaml"))
-        return
+        return "problem", Problem(shown, 1, "", "", "file outside any record folder: put it under instances/"
+                                  f"<kind>/ with kind one of {', '.join(RECORD_DIRS)}", "yaml")
     try:
         raw = _read_bytes(path)
     except _FileProblem as exc:
-        kb.problems.append(Problem(shown, exc.line, "", "", exc.message, "yaml"))
-        return
+        return "problem", Problem(shown, exc.line, "", "", exc.message, "yaml")
     # What a file gives depends only on its bytes, its shown path and kind: reuse it when they are unchanged.
     key, digest = (shown, kind), cache.digest(raw) if cache is not None else b""
     entry = cache.get(key, digest) if cache is not None else None
-    if entry is None:
-        entry = _parse_file(kind, shown, raw)
-        if cache is not None:
-            cache.put(key, digest, entry)
-    records, problems, unread = entry
+    if entry is not None:
+        return "entry", kind, entry
+    return "parse", kind, key, digest, raw
+
+
+def _apply(kb: LoadedKB, step: tuple) -> None:
+    if step[0] == "problem":
+        kb.problems.append(step[1])
+        return
+    kind, (records, problems, unread) = step[1], step[2]
     for record in records:
         kb.records.append(record)
         if record.parent is None:
@@ -483,15 +543,115 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
     seen: set[Path] = set()
     from ..progress import track
 
-    for path in track(extra + files, "reading instances", unit="file"):
+    todo: list[tuple[Path, str]] = []
+    prefix = str(base) + os.sep if base is not None else None
+    for path in extra + files:
         if path in seen:
             continue
         seen.add(path)
-        shown = _display(path, base)
+        text = str(path)  # _display, without pathlib's relative_to (slow on 100,000s of files)
+        shown = text[len(prefix):] if prefix and text.startswith(prefix) else _display(path, base)
         kb.files.append(shown)
         if len(seen) <= len(extra):
             kb.context_files.add(shown)
-        _read(kb, path, shown, cache)
+        todo.append((path, shown))
+    helper, mine = None, todo
+    if cache is None and _parallel(len(todo)):  # (with a cache, most files are not parsed at all)
+        cut = len(todo) - int(len(todo) * _HELPER_SHARE)
+        helper = _start_helper(todo[cut:])
+        mine = todo[:cut] if helper is not None else todo
+    steps = [_read_step(path, shown, cache) for path, shown in track(mine, "reading instances", unit="file")]
+    if helper is not None:
+        theirs = _helper_result(*helper)
+        steps += theirs if theirs is not None and len(theirs) == len(todo) - len(mine) else \
+            [_read_step(path, shown, None) for path, shown in todo[len(mine):]]  # the helper failed: read them here
+    for (_path, shown), step in zip(todo, steps, strict=True):
+        if step[0] != "internal":
+            step = _guarded(_apply, kb, step) or ("done",)
+        if step[0] == "internal":
+            kb.problems.append(Problem(shown, 1, "", "", f"internal error while reading ({step[1]}); please report it",
+                                       "internal"))
     if cache is not None:
         cache.save()
     return kb
+
+
+def _read_step(path: Path, shown: str, cache) -> tuple:
+    """_prepare, with the file parsed (and put in the cache) when it has to be."""
+    step = _guarded(_prepare, path, shown, cache)
+    if step[0] == "parse":
+        kind, key, digest, raw = step[1:]
+        entry = _guarded(_parse_file, kind, shown, raw)
+        if entry[0] == "internal":
+            return entry
+        if cache is not None:
+            cache.put(key, digest, entry)
+        step = ("entry", kind, entry)
+    return step
+
+
+def _guarded(run, *args):
+    """run(*args), or ("internal", what it raised) (CIRO_DEBUG=1 re-raises it)."""
+    try:
+        return run(*args)
+    except Exception as exc:
+        if os.environ.get("CIRO_DEBUG"):
+            raise
+        return "internal", f"{type(exc).__name__}: {exc}"
+
+
+# Parsing is most of a cold run at scale (PyYAML composes and builds in Python): with many files to parse, a
+# forked second process reads and parses the last part of them and hands the records back pickled, through a
+# temporary file. It is forked before any file is read, so the two share little memory to copy on write.
+PARALLEL_MIN = 2000  # fewer files than this: not worth starting a process and sending the records back
+_HELPER_SHARE = 0.65  # the helper's share of the files (the main process also walks the folders, unpickles)
+
+
+def _parallel(files: int) -> bool:
+    return files >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") \
+        and not os.environ.get("CIRO_DEBUG") and os.environ.get("CIRO_PARSE_PROCESSES") != "1"
+
+
+def _start_helper(todo: list[tuple[Path, str]]):
+    import pickle
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="ciro-parse-", suffix=".pickle")
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(fd)
+        os.unlink(tmp)
+        return None
+    if pid == 0:  # the helper: read, parse, write, and leave without running anything of the parent's exit
+        code = 1
+        try:
+            steps = [_read_step(path, shown, None) for path, shown in todo]
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(steps, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(fd)
+    return pid, tmp
+
+
+def _helper_result(pid: int, tmp: str):
+    import pickle
+
+    try:
+        _pid, status = os.waitpid(pid, 0)
+        if status != 0:
+            return None
+        with open(tmp, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # noqa: BLE001 - whatever the helper left: its share is read again
+        return None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

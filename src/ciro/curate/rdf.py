@@ -96,14 +96,39 @@ class RdfMapper:
 
 @cache
 def _compiled(schema_path: str, content_digest: str) -> RdfMapper:
-    from linkml_runtime.utils.schemaview import SchemaView  # heavy import, only when converting
+    """The mapper, from its table kept on disk as JSON (SchemaView and its import take most of a second)."""
+    import json
+
+    from .schemaindex import _linkml_version, cached_text
+
+    table = json.loads(cached_text("rdfmap", f"{content_digest}-linkml{_linkml_version()}.json",
+                                   lambda: json.dumps(_table(schema_path))))
+    namespaces = table["namespaces"]
+
+    def expand(curie: str) -> str:  # SchemaView.expand_curie, on the schema's namespaces
+        if ":" in curie:
+            parts = curie.split(":")
+            if len(parts) == 2 and parts[0] in namespaces:
+                return namespaces[parts[0]] + parts[1]
+        return curie
+
+    classes = {
+        name: ClassRule(name, URIRef(iri), tuple(
+            SlotRule(slot, URIRef(predicate), kind, URIRef(datatype) if datatype else None,
+                     tuple((value, URIRef(meaning)) for value, meaning in enum_values), inlined)
+            for slot, predicate, kind, datatype, enum_values, inlined in rules))
+        for name, (iri, rules) in table["classes"].items()
+    }
+    return RdfMapper(classes, expand, table["tree_slots"])
+
+
+def _table(schema_path: str) -> dict:
+    """The mapping as plain JSON: each class's IRI and slot rules, the tree slots, the schema's namespaces."""
+    from linkml_runtime.utils.schemaview import SchemaView  # heavy import, only when the schema changed
 
     view = SchemaView(schema_path)
-
-    def expand(curie: str) -> str:
-        return view.expand_curie(curie)
-
-    classes: dict[str, ClassRule] = {}
+    expand = view.expand_curie
+    classes: dict[str, list] = {}
     for class_name, cdef in view.all_classes().items():
         if cdef.abstract or cdef.tree_root:
             continue
@@ -111,35 +136,33 @@ def _compiled(schema_path: str, content_digest: str) -> RdfMapper:
         for slot in view.class_induced_slots(class_name):
             if slot.identifier:
                 continue
-            predicate = URIRef(view.get_uri(slot, expand=True))
+            predicate = str(view.get_uri(slot, expand=True))
             rng = slot.range or view.schema.default_range
             if rng in view.all_enums():
                 enum = view.get_enum(rng)
-                values = tuple(
-                    (name, URIRef(expand(pv.meaning)))
-                    for name, pv in enum.permissible_values.items()
-                    if pv.meaning
-                )
-                rules.append(SlotRule(slot.name, predicate, "enum", enum_values=values))
+                values = [[str(name), str(expand(pv.meaning))] for name, pv in enum.permissible_values.items()
+                          if pv.meaning]
+                rules.append([str(slot.name), predicate, "enum", None, values, None])
             elif rng in view.all_classes():
                 target = view.get_class(rng)
                 inlined = slot.inlined or slot.inlined_as_list
                 has_id = any(s.identifier for s in view.class_induced_slots(rng))
                 if inlined and has_id and not target.tree_root:
-                    rules.append(SlotRule(slot.name, predicate, "inlined", inlined_class=rng))
+                    rules.append([str(slot.name), predicate, "inlined", None, [], str(rng)])
                 else:
-                    rules.append(SlotRule(slot.name, predicate, "iri"))
+                    rules.append([str(slot.name), predicate, "iri", None, [], None])
             elif rng in ("uriorcurie", "uri"):
-                rules.append(SlotRule(slot.name, predicate, "iri"))
+                rules.append([str(slot.name), predicate, "iri", None, [], None])
             else:
                 base = view.induced_type(rng).base if rng in view.all_types() else "str"
                 datatype = _DATATYPES.get(rng) or _DATATYPES.get(str(base).lower())
-                rules.append(SlotRule(slot.name, predicate, "literal", datatype=datatype))
-        rules.sort(key=lambda r: r.name)
-        classes[class_name] = ClassRule(class_name, URIRef(view.get_uri(cdef, expand=True)), tuple(rules))
+                rules.append([str(slot.name), predicate, "literal", str(datatype) if datatype else None, [], None])
+        rules.sort(key=lambda r: r[0])
+        classes[str(class_name)] = [str(view.get_uri(cdef, expand=True)), rules]
     root = next(c for c in view.all_classes().values() if c.tree_root)
-    tree_slots = {s.name: s.range for s in view.class_induced_slots(root.name)}
-    return RdfMapper(classes, expand, tree_slots)
+    tree_slots = {str(s.name): str(s.range) for s in view.class_induced_slots(root.name)}
+    namespaces = {str(k): str(v) for k, v in view.namespaces().items()}
+    return {"classes": classes, "tree_slots": tree_slots, "namespaces": namespaces}
 
 
 def kb_to_graph(data: dict[str, list[dict]], schema_path: Path, graph: Graph | None = None) -> Graph:

@@ -80,11 +80,40 @@ _INDEXES: dict[str, SchemaIndex] = {}
 
 
 def schema_index(schema_path: Path) -> SchemaIndex:
-    """The compiled index of the schema at `schema_path`."""
+    """The compiled index of the schema at `schema_path` (kept on disk as JSON: SchemaView takes half a second)."""
     key = schema_digest(schema_path)
     if key not in _INDEXES:
-        _INDEXES[key] = _compile(schema_path)
+        text = cached_text("schemaindex", f"{key}-linkml{_linkml_version()}.json",
+                           lambda: json.dumps(_as_plain(_compile(schema_path))))
+        _INDEXES[key] = _from_plain(json.loads(text))
     return _INDEXES[key]
+
+
+def _as_plain(index: SchemaIndex) -> dict:
+    return {
+        "slots": {c: {s: [str(i.name), str(i.range), i.multivalued, i.reference, i.inlined, i.required,
+                          [str(p) for p in i.allowed_prefixes]] for s, i in t.items()} for c, t in index.slots.items()},
+        "ancestors": {c: sorted(map(str, a)) for c, a in index.ancestors.items()},
+        "prefixes": {str(k): str(v) for k, v in index.prefixes.items()},
+        "tree_slots": {str(k): str(v) for k, v in index.tree_slots.items()},
+        "kind_prefixes": {str(k): [str(p) for p in v] for k, v in index.kind_prefixes.items()},
+        "class_xref_prefixes": {str(k): [str(p) for p in v] for k, v in index.class_xref_prefixes.items()},
+        "enum_values": {str(k): [str(p) for p in v] for k, v in index.enum_values.items()},
+        "slot_predicates": {str(k): str(v) for k, v in index.slot_predicates.items()},
+        "sub_slots": {str(k): sorted(map(str, v)) for k, v in index.sub_slots.items()},
+    }
+
+
+def _from_plain(d: dict) -> SchemaIndex:
+    return SchemaIndex(
+        {c: {s: SlotInfo(n, r, m, ref, inl, req, tuple(p)) for s, (n, r, m, ref, inl, req, p) in t.items()}
+         for c, t in d["slots"].items()},
+        {c: frozenset(a) for c, a in d["ancestors"].items()}, d["prefixes"], d["tree_slots"],
+        {k: tuple(v) for k, v in d["kind_prefixes"].items()},
+        {k: tuple(v) for k, v in d["class_xref_prefixes"].items()},
+        {k: tuple(v) for k, v in d["enum_values"].items()}, d["slot_predicates"],
+        {k: frozenset(v) for k, v in d["sub_slots"].items()},
+    )
 
 
 def _compile(schema_path: Path) -> SchemaIndex:

@@ -70,7 +70,7 @@ def check_records(data: dict[str, list[dict]], layout: Layout, prefixes: dict[st
 
         graph = kb_to_graph(data, layout.schema)
         return ShaclRun(engine, run_shacl(graph, layout, prefixes, slots), [], graph)
-    run = run_shapes(compiled, TripleIndex.from_records(data, layout.schema))
+    run = run_shapes(compiled, TripleIndex.from_records(data, layout.schema), split=True)  # _as_results: a set
     return ShaclRun(engine, _as_results(run.violations, shapes, prefixes, slots), run.notes)
 
 

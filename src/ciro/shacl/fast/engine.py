@@ -387,10 +387,13 @@ def _sparql_queries(shapes: Iterable[Shape]) -> list:
     return out
 
 
-def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, batching: bool = True) -> FastRun:
+def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, batching: bool = True,
+               split: bool = False) -> FastRun:
     """Validate `index` against a compiled shapes graph; shapes the engine does not run go to pyshacl (on
     `data`, the same triples as an rdflib graph, built from the index when not given). `batching` False runs
-    every SPARQL query once per focus node (a test compares the two)."""
+    every SPARQL query once per focus node (a test compares the two). `split`: on a large graph, a forked
+    second process validates some of the shapes (the results are then a set: a result two shapes' runs share,
+    through a node shape both use, may be there once or twice; `ciro validate` keeps each once anyway)."""
     from .sparql import SparqlStore
 
     with gc_paused():
@@ -409,13 +412,86 @@ def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, b
                 for s in fast:
                     (delegated.append((s, reason)) if _sparql_queries([s]) else keep.append(s))
                 fast = keep
-        for shape in fast:
-            for focus in run.focus(shape):
+        work = [(shape, run.focus(shape)) for shape in fast]
+        helper = _split(run, work) if split else None
+        for shape, nodes in work if helper is None else helper[0]:
+            for focus in nodes:
                 run.validate(shape, focus, run.report)
         found = run.found
+        if helper is not None:
+            found = found + _helper_found(run, *helper[1:])
     if delegated:
         found += _pyshacl_shapes(sg, index, data, [s for s, _r in delegated])
     return FastRun(sorted(found), [(s.name, r) for s, r in delegated])
+
+
+SPLIT_MIN = 50_000  # focus nodes (x constraints) below which a second process does not pay for itself
+
+
+def _split(run: _Run, work: list):
+    """Fork a helper that validates about half of the work (whole shapes: a shape's batched SPARQL query runs
+    once); (the parent's share, its pid, its result file), or None."""
+    import os
+    import pickle
+    import tempfile
+
+    cost = [(len(nodes) * max(len(shape.constraints), 1), n) for n, (shape, nodes) in enumerate(work)]
+    if sum(c for c, _n in cost) < SPLIT_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") \
+            or os.environ.get("CIRO_DEBUG") or os.environ.get("CIRO_SHACL_PROCESSES") == "1":
+        return None
+    loads, parts = [0, 0], [[], []]
+    for c, n in sorted(cost, reverse=True):
+        side = 0 if loads[0] <= loads[1] else 1
+        loads[side] += c
+        parts[side].append(n)
+    mine, theirs = ([work[n] for n in sorted(part)] for part in parts)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="ciro-shacl-", suffix=".pickle")
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(fd)
+        os.unlink(tmp)
+        return None
+    if pid == 0:  # the helper: validate its shapes, write what it found, leave without the parent's exit
+        code = 1
+        try:
+            for shape, nodes in theirs:
+                for focus in nodes:
+                    run.validate(shape, focus, run.report)
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(run.found, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(fd)
+    return mine, pid, tmp, theirs
+
+
+def _helper_found(run: _Run, pid: int, tmp: str, theirs: list) -> list:
+    """What the helper found; when it failed, its shapes are validated here."""
+    import os
+    import pickle
+
+    try:
+        _pid, status = os.waitpid(pid, 0)
+        if status == 0:
+            with open(tmp, "rb") as handle:
+                return pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a helper that left nothing usable: its share is done here
+        pass
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    before = len(run.found)
+    for shape, nodes in theirs:
+        for focus in nodes:
+            run.validate(shape, focus, run.report)
+    return run.found[before:]
 
 
 def _pyshacl_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None, shapes: list[Shape]) -> list:
