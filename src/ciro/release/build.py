@@ -24,6 +24,7 @@ from ..curate.errors import BuildError, ValidationFailed
 from ..imports.sources import source_iris
 from ..imports.table import Table, TableError, read_tables, table_iris, table_prefixes
 from ..layout import Layout
+from ..progress import track
 from .fork import Child
 from .jsonld import write_jsonld
 from .model import model_for
@@ -304,7 +305,7 @@ def _write_release(layout: Layout, data: dict[str, list[dict]], out_dir: Path, p
         # The graphs stay referenced until the child is done: dropping them here would write to (and so copy)
         # every page the child still shares.
         write_odk_products(graphs.full, qc_namespaces(layout.schema, tables).prefixes, tmp)
-        for child in children:
+        for child in track(children, "writing the release", unit="writer"):  # a bar on a terminal, as before forking
             child.wait()
         graphs = None  # noqa: F841 - dropped before the last steps
         step(3, "wrote ciro.owl, ciro.ttl, ciro.jsonld, ciro-base.owl, ciro-full.owl, ciro-simple.owl, ciro.obo, "
