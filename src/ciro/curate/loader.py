@@ -562,7 +562,7 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
         mine = todo[:cut] if helper is not None else todo
     steps = [_read_step(path, shown, cache) for path, shown in track(mine, "reading instances", unit="file")]
     if helper is not None:
-        theirs = _helper_result(*helper)
+        theirs = helper.result()
         steps += theirs if theirs is not None and len(theirs) == len(todo) - len(mine) else \
             [_read_step(path, shown, None) for path, shown in todo[len(mine):]]  # the helper failed: read them here
     for (_path, shown), step in zip(todo, steps, strict=True):
@@ -613,45 +613,6 @@ def _parallel(files: int) -> bool:
 
 
 def _start_helper(todo: list[tuple[Path, str]]):
-    import pickle
-    import tempfile
+    from ..forked import start_helper
 
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="ciro-parse-", suffix=".pickle")
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(fd)
-        os.unlink(tmp)
-        return None
-    if pid == 0:  # the helper: read, parse, write, and leave without running anything of the parent's exit
-        code = 1
-        try:
-            steps = [_read_step(path, shown, None) for path, shown in todo]
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(steps, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(fd)
-    return pid, tmp
-
-
-def _helper_result(pid: int, tmp: str):
-    import pickle
-
-    try:
-        _pid, status = os.waitpid(pid, 0)
-        if status != 0:
-            return None
-        with open(tmp, "rb") as handle:
-            return pickle.load(handle)
-    except Exception:  # noqa: BLE001 - whatever the helper left: its share is read again
-        return None
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    return start_helper(lambda: [_read_step(path, shown, None) for path, shown in todo], "ciro-parse-")

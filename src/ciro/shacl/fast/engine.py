@@ -430,10 +430,10 @@ SPLIT_MIN = 50_000  # focus nodes (x constraints) below which a second process d
 
 def _split(run: _Run, work: list):
     """Fork a helper that validates about half of the work (whole shapes: a shape's batched SPARQL query runs
-    once); (the parent's share, its pid, its result file), or None."""
+    once); (the parent's share, the helper, the helper's share), or None."""
     import os
-    import pickle
-    import tempfile
+
+    from ...forked import start_helper
 
     cost = [(len(nodes) * max(len(shape.constraints), 1), n) for n, (shape, nodes) in enumerate(work)]
     if sum(c for c, _n in cost) < SPLIT_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") \
@@ -445,48 +445,22 @@ def _split(run: _Run, work: list):
         loads[side] += c
         parts[side].append(n)
     mine, theirs = ([work[n] for n in sorted(part)] for part in parts)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="ciro-shacl-", suffix=".pickle")
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(fd)
-        os.unlink(tmp)
-        return None
-    if pid == 0:  # the helper: validate its shapes, write what it found, leave without the parent's exit
-        code = 1
-        try:
-            for shape, nodes in theirs:
-                for focus in nodes:
-                    run.validate(shape, focus, run.report)
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(run.found, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(fd)
-    return mine, pid, tmp, theirs
+
+    def validate_theirs() -> list:
+        for shape, nodes in theirs:
+            for focus in nodes:
+                run.validate(shape, focus, run.report)
+        return run.found
+
+    helper = start_helper(validate_theirs, "ciro-shacl-")
+    return None if helper is None else (mine, helper, theirs)
 
 
-def _helper_found(run: _Run, pid: int, tmp: str, theirs: list) -> list:
+def _helper_found(run: _Run, helper, theirs: list) -> list:
     """What the helper found; when it failed, its shapes are validated here."""
-    import os
-    import pickle
-
-    try:
-        _pid, status = os.waitpid(pid, 0)
-        if status == 0:
-            with open(tmp, "rb") as handle:
-                return pickle.load(handle)
-    except Exception:  # noqa: BLE001 - a helper that left nothing usable: its share is done here
-        pass
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    found = helper.result()
+    if found is not None:
+        return found
     before = len(run.found)
     for shape, nodes in theirs:
         for focus in nodes:

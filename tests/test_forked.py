@@ -1,0 +1,70 @@
+"""The forked helpers of a cold `ciro validate` (parsing, SHACL shapes): the helper's result comes back, a failed
+helper leaves nothing behind, and a run split over two processes says exactly what a one-process run says."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ciro.bench.generate import generate
+from ciro.cli import main
+from ciro.curate import loader
+from ciro.forked import start_helper
+from ciro.shacl.fast import engine
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the helpers need fork")
+
+
+def _leftovers(prefix: str) -> list[str]:
+    return [n for n in os.listdir(tempfile.gettempdir()) if n.startswith(prefix)]
+
+
+def test_the_helpers_result_comes_back():
+    data = {"records": list(range(1000))}  # the parent's data, seen by the forked helper without being sent
+    helper = start_helper(lambda: sum(data["records"]), "ciro-test-ok-")
+    assert helper is not None and helper.result() == sum(range(1000))
+    assert _leftovers("ciro-test-ok-") == []
+
+
+def test_a_failed_helper_gives_none_and_leaves_no_file():
+    def fail():
+        raise ValueError("broken")
+
+    helper = start_helper(fail, "ciro-test-fail-")
+    assert helper is not None and helper.result() is None
+    assert _leftovers("ciro-test-fail-") == []
+
+
+def _validate(root: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["validate", "--root", str(root), "--no-cache"], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_a_split_run_says_what_a_one_process_run_says(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("CI", "true")
+    root = tmp_path / "kb"
+    generate(400, root, seed=5, inject=True)  # one error of every kind: every layer has something to say
+    monkeypatch.setenv("CIRO_PARSE_PROCESSES", "1")
+    monkeypatch.setenv("CIRO_SHACL_PROCESSES", "1")
+    alone = _validate(root)
+    monkeypatch.delenv("CIRO_PARSE_PROCESSES")
+    monkeypatch.delenv("CIRO_SHACL_PROCESSES")
+    monkeypatch.setattr(loader, "PARALLEL_MIN", 2)  # a small KB split as a large one would be
+    monkeypatch.setattr(engine, "SPLIT_MIN", 1)
+    started = []
+    real = loader._start_helper
+    monkeypatch.setattr(loader, "_start_helper", lambda todo: started.append(len(todo)) or real(todo))
+    splits = []
+    real_split = engine._split
+    monkeypatch.setattr(engine, "_split", lambda run, work: splits.append(real_split(run, work)) or splits[-1])
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the split needs two cores")
+    assert _validate(root) == alone
+    assert started and started[0] > 0  # the parse helper really ran
+    assert any(split is not None for split in splits)  # and so did the SHACL helper
+    assert alone[0] != 0 and "error" in alone[1]
