@@ -68,3 +68,61 @@ def test_a_split_run_says_what_a_one_process_run_says(tmp_path, monkeypatch):
     assert started and started[0] > 0  # the parse helper really ran
     assert any(split is not None for split in splits)  # and so did the SHACL helper
     assert alone[0] != 0 and "error" in alone[1]
+
+
+def _ahead_runs(monkeypatch) -> dict:
+    """Force the SHACL-ahead helper (ciro/validate.py) on a small KB; count where the RDF layer ran."""
+    from ciro import validate
+
+    monkeypatch.setattr(validate, "AHEAD_MIN", 1)
+    seen = {"started": 0, "here": 0}
+    real_start, real_rdf = validate._start_ahead, validate._rdf_layer
+
+    def start(*args):
+        helper = real_start(*args)
+        seen["started"] += helper is not None
+        return helper
+
+    def rdf_here(*args):
+        seen["here"] += 1
+        return real_rdf(*args)
+
+    monkeypatch.setattr(validate, "_start_ahead", start)
+    monkeypatch.setattr(validate, "_rdf_layer", rdf_here)
+    return seen
+
+
+@pytest.mark.parametrize("inject", [False, True])
+def test_shacl_ahead_says_what_a_one_process_run_says(tmp_path, monkeypatch, inject):
+    """Without errors the helper's SHACL results are used; with a malformed value or a duplicate id the RDF data
+    differ from the records as read, and the layers run again here: either way the output is the same."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the helper needs two cores")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("CI", "true")
+    root = tmp_path / "kb"
+    generate(400, root, seed=7, inject=inject)
+    monkeypatch.setenv("CIRO_SHACL_PROCESSES", "1")
+    alone = _validate(root)
+    monkeypatch.delenv("CIRO_SHACL_PROCESSES")
+    seen = _ahead_runs(monkeypatch)
+    assert _validate(root) == alone
+    assert seen["started"] == 1
+    assert seen["here"] == (1 if inject else 0)  # the helper's results were used where they could be
+    assert (alone[0] != 0) == inject
+
+
+def test_a_failed_shacl_ahead_helper_is_made_good(tmp_path, monkeypatch):
+    from ciro import forked
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("CI", "true")
+    root = tmp_path / "kb"
+    generate(400, root, seed=3)
+    monkeypatch.setenv("CIRO_SHACL_PROCESSES", "1")
+    alone = _validate(root)
+    monkeypatch.delenv("CIRO_SHACL_PROCESSES")
+    seen = _ahead_runs(monkeypatch)
+    monkeypatch.setattr(forked.Helper, "result", lambda self: None)  # as if the helper died
+    assert _validate(root) == alone
+    assert seen["here"] == 1

@@ -531,24 +531,39 @@ def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> d
 
 
 def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, schema_path: Path):
+    data = _rdf_data(kb, index, out, ids)
+    return data, _rdf_names(ids, schema_path)
+
+
+def _rdf_names(ids: _Ids, schema_path: Path) -> dict[str, str]:
+    """IRI -> the record id it stands for (SHACL results name IRIs)."""
     from .curate.rdf import RdfMapper
 
-    data = _rdf_data(kb, index, out, ids)
     mapper = RdfMapper.from_schema(schema_path)
-    names = {str(mapper.iri(rid)): rid for rid in ids.first}
-    return data, names
+    return {str(mapper.iri(rid)): rid for rid in ids.first}
 
 
 def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,
                  engine: str):
-    from .shacl import RULES_FILE, ShapesError, check_records
+    from .shacl import ShapesError, check_records
 
     try:  # the engine is chosen in ciro.shacl; both give the same results (tests compare them)
         run = check_records(data, layout, index.prefixes, index.slot_predicates, engine)
     except ShapesError as exc:  # an ill-formed rule: one line naming the shape and the parameter
-        out.problems.append(Problem(f"schema/{RULES_FILE}", 0, "", "", f"shapes graph: {exc}", "shacl"))
+        _shacl_merge(("shapes", str(exc)), names, index, out, report)
         return
-    report.shacl_results, report.graph, report.shacl_notes = run.results, run.graph, run.notes
+    _shacl_merge(("run", run.results, run.notes, run.graph), names, index, out, report)
+
+
+def _shacl_merge(found: tuple, names: dict[str, str], index: SchemaIndex, out: _Collector, report: Report):
+    """Report what the SHACL layer found: ("shapes", why the shapes graph is refused) or ("run", results, notes,
+    graph)."""
+    from .shacl import RULES_FILE
+
+    if found[0] == "shapes":  # an ill-formed rule: one line naming the shape and the parameter
+        out.problems.append(Problem(f"schema/{RULES_FILE}", 0, "", "", f"shapes graph: {found[1]}", "shacl"))
+        return
+    report.shacl_results, report.shacl_notes, report.graph = found[1:]
     done: set[tuple[str, str]] = set()  # one problem per (record, field): a rule's own message wins
     for result in report.shacl_results:
         name = names.get(result.focus, result.focus)
@@ -557,6 +572,79 @@ def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collecto
             done.add((name, slot))
             out.add(name, slot, result.message, "shacl", result.severity)
 
+
+
+# --- SHACL ahead: the RDF and SHACL layers in a forked helper, beside the layers before them ---------------------
+# SHACL is the longest layer at scale, and it needs only the RDF data: the records without their malformed values
+# and duplicate ids. In a KB where nothing is malformed (most runs at scale) those are the records as read, so a
+# helper forked right after loading converts and validates them while this process runs the schema, identifier
+# and lifecycle layers. When those layers find that the RDF data differ from what the helper used (a malformed
+# value, a duplicate id), the helper is stopped and the two layers run here as before: the result is the same.
+AHEAD_MIN = 5000  # records below which the helper does not pay for itself
+
+
+class _NothingFailed:
+    """The collector as the RDF layer would see it if no layer reported anything."""
+
+    @staticmethod
+    def failed(*_args) -> bool:
+        return False
+
+    @staticmethod
+    def cover(*_args) -> None:
+        pass
+
+
+def _first_ids(kb: LoadedKB) -> dict[str, Record]:
+    """Each usable id's first record: what the identifier layer finds when no id is malformed."""
+    first: dict[str, Record] = {}
+    for record in kb.records:
+        rid = record.id
+        if rid is not None and rid not in first:
+            first[rid] = record
+    return first
+
+
+def _start_ahead(kb: LoadedKB, index: SchemaIndex, layout: Layout, shacl: bool, engine: str):
+    """The forked helper running the RDF and SHACL layers on the records as read, or None."""
+    if not shacl or engine != "fast" or len(kb.records) < AHEAD_MIN or (os.cpu_count() or 1) < 2 \
+            or not hasattr(os, "fork") or os.environ.get("CIRO_DEBUG") or os.environ.get("CIRO_SHACL_PROCESSES") == "1":
+        return None
+    from .forked import start_helper
+    from .shacl import ShapesError, check_records
+
+    def job() -> tuple:
+        data = _rdf_data(kb, index, _NothingFailed(), _Ids(first=_first_ids(kb)))
+        try:  # this process has the second core: no further split
+            run = check_records(data, layout, index.prefixes, index.slot_predicates, engine, split=False)
+        except ShapesError as exc:
+            return "shapes", str(exc)
+        return "run", run.results, run.notes, run.graph
+
+    return start_helper(job, "ciro-shacl-ahead-")
+
+
+def _rdf_as_ahead(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> bool:
+    """Whether _rdf_data(kb, index, out, ids) gives the data the helper used; the collector is left as _rdf_data
+    leaves it."""
+    same, seen = True, set()
+    for record in kb.records:
+        rid = record.id
+        kept = ids.first.get(rid) is record
+        if kept != (rid is not None and rid not in seen):
+            same = False
+        seen.add(rid)
+        if not kept and record.parent is not None:
+            out.cover(record.parent.name, "has_evidence", "rdf")
+    malformed = {name for (name, _slot), stages in out._stages.items() if not stages.isdisjoint(_MALFORMED)}
+    if malformed:
+        for record in kb.records:
+            if record.name in malformed:
+                slots = index.slots[index.class_of(record.kind)]
+                if any(k in slots and k != "has_evidence" and v is not None and out.failed(record.name, k, _MALFORMED)
+                       for k, v in record.data.items()):
+                    return False
+    return same
 
 
 # --- term lifecycle: the id ledger, obsolete records -----------------------------------------------------
@@ -639,17 +727,79 @@ def _release_layer(kb: LoadedKB, out: _Collector, ids: _Ids, layout: Layout, who
 
 # --- layer 6: quotes ------------------------------------------------------------------------------------
 
-def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report: Report) -> None:
-    texts = {}
+class _QuoteWork:
+    """The quote layer's costly part, done ahead (beside the SHACL helper) or as it goes: each kept text read once
+    (or the error reading it), each quote split once, and whether it is in its publication's text."""
+
+    def __init__(self, sources: Path):
+        self.sources = sources
+        self.texts: dict[str, object] = {}  # source name -> its text, or the exception reading it
+        self.parts: dict[int, list[str]] = {}  # id(record) -> split_quote(its quote)
+        self.found: dict[tuple[int, int], bool] = {}  # (id(record), id(text)) -> whether its parts are there
+
+    def text(self, name: str):
+        if name not in self.texts:
+            try:
+                self.texts[name] = read_source_text(self.sources / name)
+            except Exception as exc:  # noqa: BLE001 - raised again where the layer reads it
+                self.texts[name] = exc
+        found = self.texts[name]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def split(self, record: Record, quote: str) -> list[str]:
+        if id(record) not in self.parts:
+            self.parts[id(record)] = split_quote(quote)
+        return self.parts[id(record)]
+
+    def find(self, record: Record, parts: list[str], text) -> bool:
+        key = (id(record), id(text))
+        if key not in self.found:
+            self.found[key] = find_parts(parts, text.normalised)
+        return self.found[key]
+
+
+def _quote_names(ids: _Ids):
+    """(publication id, record, its source text's name) for each publication naming one."""
     for pid, pub in ids.first.items():
         name = pub.data.get("source_text")
-        if pub.kind != "publications" or not isinstance(name, str) or out.failed(pid, "source_text"):
+        if pub.kind == "publications" and isinstance(name, str):
+            yield pid, pub, name
+
+
+def _quote_work(kb: LoadedKB, ids: _Ids, sources: Path) -> _QuoteWork:
+    """What the quote layer will ask, asked before the layers it waits for have run (their problems decide only
+    which of the answers it uses)."""
+    work, texts = _QuoteWork(sources), {}
+    for pid, _pub, name in _quote_names(ids):
+        if not (Path(name).is_absolute() or ".." in Path(name).parts):
+            try:
+                texts[pid] = work.text(name)
+            except Exception:  # noqa: BLE001 - the layer reports it
+                pass
+    for record in kb.records:
+        if record.kind == "evidence" and kb.selected(record.file):
+            quote, pid = record.data.get("quote"), record.data.get("publication")
+            if isinstance(quote, str) and isinstance(pid, str):
+                parts = work.split(record, quote)
+                if parts and pid in texts:
+                    work.find(record, parts, texts[pid])
+    return work
+
+
+def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report: Report,
+                 work: _QuoteWork | None = None) -> None:
+    work = work or _QuoteWork(sources)
+    texts = {}
+    for pid, pub, name in _quote_names(ids):
+        if out.failed(pid, "source_text"):
             continue
         if Path(name).is_absolute() or ".." in Path(name).parts:
             out.add(pub, "source_text", f"'{name}' must be a path inside instances/sources/", "quote")
             continue
         try:
-            texts[pid] = read_source_text(sources / name)
+            texts[pid] = work.text(name)
         except FileNotFoundError:
             out.add(pub, "source_text", f"kept source text '{name}' not found in instances/sources/", "quote")
         except UnicodeDecodeError as exc:
@@ -666,13 +816,13 @@ def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report
         if not isinstance(quote, str) or not isinstance(pid, str) or out.failed(record.name, "quote") \
                 or out.failed(record.name, "publication"):
             continue
-        parts = split_quote(quote)
+        parts = work.split(record, quote)
         if not parts:
             out.add(record, "quote", "quote is empty", "quote")
             continue
         if pid not in texts:
             continue  # the publication or its source text is reported already
-        if find_parts(parts, texts[pid].normalised):
+        if work.find(record, parts, texts[pid]):
             report.quotes_checked += 1
             report.checked[record.file] = report.checked.get(record.file, 0) + 1
             continue
@@ -725,18 +875,42 @@ def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _
     else:
         index = _guard("schema", out, schema_index, layout.schema)
     if index is not None:
+        ahead = _start_ahead(kb, index, layout, shacl, engine)
         _guard("schema", out, _schema_layer, kb, index, out, layout.schema)
         ids = _guard("reference", out, _rules_layer, kb, index, out, whole) or _Ids()
         _guard("reference", out, _lifecycle_layer, kb, index, out, ids, layout, whole)
         _guard("reference", out, _release_layer, kb, out, ids, layout, whole)
-        converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
-        names = converted[1] if converted is not None else {}
-        if converted is not None and shacl:
-            _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)
-        _guard("quote", out, _quote_layer, kb, out, ids, layout.sources, report)
+        found, quotes = _ahead_result(ahead, kb, index, out, ids, layout)
+        if found is not None:
+            names = found[1]
+            _guard("shacl", out, _shacl_merge, found[0], names, index, out, report)
+        else:
+            converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
+            names = converted[1] if converted is not None else {}
+            if converted is not None and shacl:
+                _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)
+        _guard("quote", out, _quote_layer, kb, out, ids, layout.sources, report, quotes)
     problems = [p for p in out.problems if kb.selected(p.file)]
     report.problems = sorted(problems, key=problem_order)
     return report, out, ids, names
+
+
+def _ahead_result(ahead, kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout):
+    """((what the SHACL helper found, iri -> id), the quote layer's work done while it ran), or (None, that work)
+    when the RDF and SHACL layers are to run here (no helper, data that differ, a helper that failed)."""
+    if ahead is None:
+        return None, None
+    try:  # any surprise here: the layers run here, and meet it themselves
+        same = _rdf_as_ahead(kb, index, out, ids)
+        names = _rdf_names(ids, layout.schema) if same else None
+    except Exception:  # noqa: BLE001
+        same = False
+    if not same:
+        ahead.cancel()
+        return None, None
+    quotes = _quote_work(kb, ids, layout.sources)
+    found = ahead.result()
+    return ((found, names) if found is not None else None), quotes
 
 
 def problem_order(p: Problem):
