@@ -4,6 +4,7 @@ helper leaves nothing behind, and a run split over two processes says exactly wh
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -58,7 +59,8 @@ def test_a_split_run_says_what_a_one_process_run_says(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "SPLIT_MIN", 1)
     started = []
     real = loader._start_helper
-    monkeypatch.setattr(loader, "_start_helper", lambda todo: started.append(len(todo)) or real(todo))
+    monkeypatch.setattr(loader, "_start_helper",
+                        lambda todo, cache=None: started.append(len(todo)) or real(todo, cache))
     splits = []
     real_split = engine._split
     monkeypatch.setattr(engine, "_split", lambda run, work: splits.append(real_split(run, work)) or splits[-1])
@@ -126,3 +128,43 @@ def test_a_failed_shacl_ahead_helper_is_made_good(tmp_path, monkeypatch):
     monkeypatch.setattr(forked.Helper, "result", lambda self: None)  # as if the helper died
     assert _validate(root) == alone
     assert seen["here"] == 1
+
+
+def test_the_parse_helper_fills_and_reads_the_parse_cache(tmp_path, monkeypatch):
+    """With a parse cache, the helper parses its share of the files too: what it parsed goes into the parent's
+    cache, what the cache holds is taken from the parent's copy; the report is the one-process one, cold or warm."""
+    from ciro.curate.parsecache import ParseCache
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the split needs two cores")
+    monkeypatch.setenv("CI", "true")
+    root = tmp_path / "kb"
+    generate(400, root, seed=5, inject=True)
+    monkeypatch.setenv("CIRO_PARSE_PROCESSES", "1")
+    alone = _validate(root)
+    monkeypatch.delenv("CIRO_PARSE_PROCESSES")
+    monkeypatch.setattr(loader, "PARALLEL_MIN", 2)
+    steps = []
+    real = loader._from_helper
+    monkeypatch.setattr(loader, "_from_helper", lambda step, cache: steps.append(step[0]) or real(step, cache))
+
+    def run(xdg: str) -> tuple[int, str]:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / xdg))
+        result = CliRunner().invoke(main, ["validate", "--root", str(root)], catch_exceptions=False)
+        return result.exit_code, result.output
+
+    assert run("split") == alone  # cold: the helper parsed its files, the parent cached them
+    assert "entry" in steps and "hit" not in steps
+    monkeypatch.setenv("CIRO_PARSE_PROCESSES", "1")
+    assert run("alone") == alone
+    monkeypatch.delenv("CIRO_PARSE_PROCESSES")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "alone"))
+    one = ParseCache.for_project(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "split"))
+    split = ParseCache.for_project(root)
+    assert split.old.keys() == one.old.keys() and len(split.old) > 100
+    assert {k: v[0] for k, v in split.old.items()} == {k: v[0] for k, v in one.old.items()}
+    steps.clear()
+    shutil.rmtree(tmp_path / "split" / "ciro" / "results")  # no kept results: the next run is a full one
+    assert run("split") == alone  # warm parse cache, no kept results: a full run, the helper's files are hits
+    assert steps and set(steps) == {"hit"}

@@ -498,7 +498,7 @@ def _prepare(path: Path, shown: str, cache=None) -> tuple:
     key, digest = (shown, kind), cache.digest(raw) if cache is not None else b""
     entry = cache.get(key, digest) if cache is not None else None
     if entry is not None:
-        return "entry", kind, entry
+        return "entry", kind, entry, key, digest
     return "parse", kind, key, digest, raw
 
 
@@ -556,15 +556,17 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
             kb.context_files.add(shown)
         todo.append((path, shown))
     helper, mine = None, todo
-    if cache is None and _parallel(len(todo)):  # (with a cache, most files are not parsed at all)
+    if _parallel(len(todo)):
         cut = len(todo) - int(len(todo) * _HELPER_SHARE)
-        helper = _start_helper(todo[cut:])
+        helper = _start_helper(todo[cut:], cache)
         mine = todo[:cut] if helper is not None else todo
     steps = [_read_step(path, shown, cache) for path, shown in track(mine, "reading instances", unit="file")]
     if helper is not None:
         theirs = helper.result()
-        steps += theirs if theirs is not None and len(theirs) == len(todo) - len(mine) else \
-            [_read_step(path, shown, None) for path, shown in todo[len(mine):]]  # the helper failed: read them here
+        theirs = [_from_helper(step, cache) for step in theirs] \
+            if theirs is not None and len(theirs) == len(todo) - len(mine) else None
+        steps += theirs if theirs is not None and None not in theirs else \
+            [_read_step(path, shown, cache) for path, shown in todo[len(mine):]]  # the helper failed: read them here
     for (_path, shown), step in zip(todo, steps, strict=True):
         if step[0] != "internal":
             step = _guarded(_apply, kb, step) or ("done",)
@@ -612,7 +614,32 @@ def _parallel(files: int) -> bool:
         and not os.environ.get("CIRO_DEBUG") and os.environ.get("CIRO_PARSE_PROCESSES") != "1"
 
 
-def _start_helper(todo: list[tuple[Path, str]]):
+def _start_helper(todo: list[tuple[Path, str]], cache=None):
     from ..forked import start_helper
 
-    return start_helper(lambda: [_read_step(path, shown, None) for path, shown in todo], "ciro-parse-")
+    return start_helper(lambda: [_helper_step(path, shown, cache) for path, shown in todo], "ciro-parse-")
+
+
+def _helper_step(path: Path, shown: str, cache) -> tuple:
+    """_read_step in the helper, whose copy of the cache is thrown away: a file the cache holds comes back as
+    ("hit", cache key, digest), taken from the parent's cache; one parsed, with its key and digest, for the parent to
+    put in its cache."""
+    step = _guarded(_prepare, path, shown, cache)
+    if step[0] == "entry" and cache is not None:
+        return "hit", step[3], step[4]
+    if step[0] == "parse":
+        kind, key, digest, raw = step[1:]
+        entry = _guarded(_parse_file, kind, shown, raw)
+        return entry if entry[0] == "internal" else ("entry", kind, entry, key, digest)
+    return step
+
+
+def _from_helper(step: tuple, cache) -> tuple | None:
+    """A helper's step as the parent's own: the cache's entry for a hit, a parsed file put in the cache; None when
+    the parent's cache does not hold a hit after all."""
+    if step[0] == "hit":
+        entry = cache.get(step[1], step[2])
+        return None if entry is None else ("entry", step[1][1], entry)
+    if step[0] == "entry" and cache is not None and len(step) == 5:
+        cache.put(step[3], step[4], step[2])
+    return step
