@@ -340,11 +340,12 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, whole: _Whol
                         f"{at.file}:{at.line}", "reference")
     by_label = {" ".join(str(r.data.get("label")).casefold().split()): rid for rid, r in ids.first.items()}
     stated: dict = {}  # (record, relation) -> its links, shared by that record's evidence items
+    linking = _slots_where(index, lambda slot, info: slot != "id" and (info.reference or info.range == "uriorcurie"))
     for record in kb.records:
-        class_name = index.class_of(record.kind)
-        for slot, info in index.slots[class_name].items():
-            if slot != "id" and (info.reference or info.range == "uriorcurie") and not out.failed(record.name, slot):
-                values = record.data.get(slot)
+        class_name, data = index.class_of(record.kind), record.data
+        for slot, info in linking[class_name]:
+            if slot in data and not out.failed(record.name, slot):  # (a field not there has no values)
+                values = data[slot]
                 for n, value in enumerate(_values(values)):
                     _check_reference(kb, index, out, ids, by_label, record, info, value,
                                      n if isinstance(values, list) else None)
@@ -352,6 +353,19 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, whole: _Whol
             _check_claim(record, index, out, ids, kb.unread_ids, stated)
     _check_cycles(ids, index, out, whole)
     return ids
+
+
+_SLOTS_WHERE: dict[tuple[int, object], tuple[SchemaIndex, dict]] = {}  # holding the index: its id stays its own
+
+
+def _slots_where(index: SchemaIndex, keep) -> dict[str, list[tuple[str, SlotInfo]]]:
+    """class -> its (slot, info) pairs that `keep` keeps, in the schema's order: the per-record loops of the layers
+    look only at those (at scale, most of a record's slots are not links)."""
+    key = (id(index), keep.__code__)
+    if key not in _SLOTS_WHERE:
+        _SLOTS_WHERE[key] = index, {c: [(s, i) for s, i in slots.items() if keep(s, i)]
+                                    for c, slots in index.slots.items()}
+    return _SLOTS_WHERE[key][1]
 
 
 def mechanism_links(ids: _Ids, index: SchemaIndex) -> dict[str, list[str]]:
@@ -655,16 +669,17 @@ def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Id
     from .curate.lifecycle import SCHEMA_IDS_BELOW, TERM_KINDS, read_ledger
 
     deprecated = {rid: r for rid, r in ids.first.items() if r.data.get("deprecated") is True}
+    links = _slots_where(index, lambda _slot, info: info.reference and not info.inlined)
     for record in ids.first.values():
-        class_name = index.class_of(record.kind)
+        class_name, data = index.class_of(record.kind), record.data
         if record.data.get("deprecated") is not True:
             for slot in ("replaced_by", "consider", "obsolescence_reason"):
                 if record.data.get(slot) is not None:
                     out.add(record, slot, f"{slot} is only for an obsolete record (add deprecated: true)", "reference")
-        for slot, info in index.slots[class_name].items():
-            if not info.reference or info.inlined or out.failed(record.name, slot):
+        for slot, _info in links[class_name]:
+            if slot not in data or out.failed(record.name, slot):  # (a field not there has no values)
                 continue
-            for value in _values(record.data.get(slot)):
+            for value in _values(data[slot]):
                 if record.data.get("deprecated") is True and slot not in ("replaced_by", "consider"):
                     out.add(record, slot, "an obsolete record keeps no links: move them to its replacement",
                             "reference")

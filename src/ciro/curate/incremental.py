@@ -148,34 +148,37 @@ def _signature(path: str, started: int) -> tuple | None:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-def _status(record, index) -> str:
+def _status(record, index, check_curie=None) -> str:
     """How the identifier layer sees the record's own id: ok, bad (malformed), or noid."""
-    from ..validate import _check_curie
+    if check_curie is None:
+        from ..validate import _check_curie as check_curie
 
     rid = record.id
     if rid is None:
         return "noid"
     external = index.class_of(record.kind) == "ExternalTerm"
-    if _check_curie(rid, index, external) is not None or external == rid.startswith("CIRO:"):
+    if check_curie(rid, index, external) is not None or external == rid.startswith("CIRO:"):
         return "bad"
     return "ok"
 
 
 def _exports(records, unread, index, sources: Path) -> dict:
     """key -> the tuple of this file's entries for it, in the order its records are written."""
+    from ..validate import _check_curie
+
     out: dict[str, list] = {}
     for r in records:
         data = r.data
         broader = tuple(b for b in _as_list(data.get("broader_mechanisms")) if isinstance(b, str))
         source = data.get("source_text")
-        out.setdefault("i:" + r.name, []).append((
-            r.kind, r.where("id").line, _status(r, index), data.get("deprecated") is True,
+        out.setdefault("i:" + r.name, []).append((  # (r.lines.get: r.where(...).line without a Location)
+            r.kind, r.lines.get("id", r.line), _status(r, index, _check_curie), data.get("deprecated") is True,
             _plain(data.get("replaced_by")), _plain(data.get("therapy_kind")), _plain(data.get("origin")), broader,
             _plain(source), _text_digest(sources, _plain(source)) if r.kind == "publications" else ""))
         label = data.get("label")
         if label is not None:  # as the label hint reads labels: any value, as text
             out.setdefault("l:" + _norm(label), []).append(
-                (r.name, r.id, str(index.class_of(r.kind)), r.where("label").line, _plain(label)))
+                (r.name, r.id, str(index.class_of(r.kind)), r.lines.get("label", r.line), _plain(label)))
     for rid in unread:
         out.setdefault("i:" + rid, []).append(("unread",))
     return {k: tuple(v) for k, v in out.items()}
@@ -508,7 +511,8 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     state = _State()
     for (shown, _kind), (digest, entry) in parsed.used.items():
         state.digests[shown], unread[shown] = digest, tuple(entry[2])
-    all_exports = {f: _exports(by_file[f], unread.get(f, ()), index, layout.sources) for f in kb.files}
+    sources, root = layout.sources, str(layout.root.absolute())  # (each a new Path: once, not per file)
+    all_exports = {f: _exports(by_file[f], unread.get(f, ()), index, sources) for f in kb.files}
     keys: dict[str, list] = {}
     for f in kb.files:
         for key, part in all_exports[f].items():
@@ -520,7 +524,7 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     table: dict[str, list] = {}  # built in one pass (state.put keeps an index up to date, one file at a time)
     for f in kb.files:
         state.digests.setdefault(f, _NONE)
-        signature = _signature(os.path.join(layout.root.absolute(), f), started)
+        signature = _signature(os.path.join(root, f), started)
         if signature is not None:
             state.stats[f] = signature
         reads = sorted(_reads(by_file[f], unread.get(f, ()), index, up) | out.reads.get(f, set()))
@@ -534,7 +538,7 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
         if texts:
             state.texts[f] = texts
             for name, _digest in texts:
-                _trust_source(state, layout.sources, name, started)
+                _trust_source(state, sources, name, started)
     shards: list[dict] = [{} for _ in range(SHARDS)]
     for key, entry in table.items():
         shards[_shard(key)][key] = entry
@@ -736,7 +740,7 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
         if texts:
             state.texts[f] = texts
             for name, _digest in texts:
-                _trust_source(state, layout.sources, name, started)
+                _trust_source(state, sources, name, started)
         else:
             state.texts.pop(f, None)
     _store_results(state, per_file)

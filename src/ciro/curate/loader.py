@@ -322,8 +322,30 @@ def _parse(text: str):
     return _parse_checked(text)
 
 
+class _FastLoader(_Loader):
+    """The C loader with a cheaper tag resolution: LibYAML composes, but calls back into Python for every node
+    (resolve, and descend/ascend for path resolvers, which SafeLoader has none of). A plain scalar's tag depends
+    only on its text (the implicit resolvers' patterns), so short ones are remembered (keys, enum values, ids), and
+    the path-resolver calls go to C builtins that do nothing of note: no Python frame per node."""
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit, _tags=_tags, _resolve=_Loader.resolve):
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _tags.get(value)
+            if tag is None:
+                tag = _resolve(self, kind, value, implicit)
+                if len(value) <= 64 and len(_tags) < 200_000:
+                    _tags[value] = tag
+            return tag
+        return _resolve(self, kind, value, implicit)
+
+    descend_resolver = staticmethod(slice)  # (parent, index) -> a throwaway slice
+    ascend_resolver = staticmethod(tuple)  # () -> ()
+
+
 def _parse_fast(text: str):
-    loader = _Loader(text)
+    loader = _FastLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
