@@ -740,7 +740,7 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
         if texts:
             state.texts[f] = texts
             for name, _digest in texts:
-                _trust_source(state, sources, name, started)
+                _trust_source(state, layout.sources, name, started)
         else:
             state.texts.pop(f, None)
     _store_results(state, per_file)
