@@ -60,7 +60,7 @@ def test_a_split_run_says_what_a_one_process_run_says(tmp_path, monkeypatch):
     started = []
     real = loader._start_helper
     monkeypatch.setattr(loader, "_start_helper",
-                        lambda todo, cache=None: started.append(len(todo)) or real(todo, cache))
+                        lambda todo, *rest: started.append(len(todo)) or real(todo, *rest))
     splits = []
     real_split = engine._split
     monkeypatch.setattr(engine, "_split", lambda run, work: splits.append(real_split(run, work)) or splits[-1])
@@ -168,3 +168,26 @@ def test_the_parse_helper_fills_and_reads_the_parse_cache(tmp_path, monkeypatch)
     shutil.rmtree(tmp_path / "split" / "ciro" / "results")  # no kept results: the next run is a full one
     assert run("split") == alone  # warm parse cache, no kept results: a full run, the helper's files are hits
     assert steps and set(steps) == {"hit"}
+
+
+def test_the_schema_precheck_comes_back_from_the_parse_helper(tmp_path, monkeypatch):
+    """The schema layer's yes/no check runs where each file is parsed; what the helper says of its records is
+    what the check says of them in this process (a record it rejects goes to jsonschema all the same)."""
+    from ciro import validate
+    from ciro.layout import Layout
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the split needs two cores")
+    root = tmp_path / "kb"
+    generate(400, root, seed=5, inject=True)
+    layout = Layout(root)
+    monkeypatch.setattr(loader, "PARALLEL_MIN", 2)
+    kb = loader.load_paths([layout.instances], base=root, precheck=validate._schema_precheck(layout))
+    assert len(kb.prechecked) == len(kb.records)
+    check = validate._schema_precheck(layout)
+    by_file: dict[str, list] = {}
+    for record in kb.records:
+        by_file.setdefault(record.file, []).append(record)
+    here = {id(r): flag for records in by_file.values() for r, flag in zip(records, check(records), strict=True)}
+    assert kb.prechecked == here
+    assert False in here.values() and True in here.values()

@@ -158,10 +158,13 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
         if record.parent is not None:
             continue  # checked with its parent, where the schema says what it may be
         class_name = index.class_of(record.kind)
+        passed = kb.prechecked.get(id(record))  # checked where its file was parsed (_schema_precheck)
+        if passed is True:
+            continue
         if class_name not in checks:
             checks[class_name] = compile_check(defs, class_name)
         instance = _as_json(record.data)
-        if checks[class_name] is not None and checks[class_name](instance):
+        if passed is None and checks[class_name] is not None and checks[class_name](instance):
             continue
         if class_name not in validators:
             validators[class_name] = jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{class_name}"})
@@ -187,6 +190,35 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
             info = slots.get(slot)
             if info and info.required and isinstance(value, str) and not value.strip():
                 out.add(record, slot, f"{slot} is empty", "schema")
+
+
+def _schema_precheck(layout: Layout):
+    """The schema layer's yes/no check of a record (curate/jsoncheck.py), for the loader to run where each file is
+    parsed (in the parse helper for its share of the files): per record True (valid), False (jsonschema is to
+    say why) or None (an evidence item, checked with its record, or a class with no compiled check). None when
+    the schema cannot be read: the layers report that."""
+    from .curate.jsoncheck import compile_check
+
+    try:
+        index, defs = schema_index(layout.schema), json_schema(layout.schema)["$defs"]
+    except Exception:  # noqa: BLE001
+        return None
+    checks: dict = {}
+
+    def precheck(records: list[Record]) -> tuple:
+        found = []
+        for record in records:
+            if record.parent is not None:
+                found.append(None)
+                continue
+            class_name = index.class_of(record.kind)
+            if class_name not in checks:
+                checks[class_name] = compile_check(defs, class_name)
+            check = checks[class_name]
+            found.append(None if check is None else bool(check(_as_json(record.data))))
+        return tuple(found)
+
+    return precheck
 
 
 def _as_json(value):
@@ -962,7 +994,7 @@ def validate(paths: list[Path] | None = None, layout: Layout | None = None, shac
                 return report, None
         parsed = ParseCache.for_project(layout.root) if cache else None
         kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [],
-                        cache=parsed)
+                        cache=parsed, precheck=_schema_precheck(layout) if layout.schema.is_file() else None)
         report, out, ids, names = _run_layers(kb, layout, shacl, engine)
         if whole:
             from .curate.incremental import keep_results

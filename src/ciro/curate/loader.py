@@ -81,6 +81,8 @@ class LoadedKB:
     problems: list[Problem] = field(default_factory=list)
     context_files: set[str] = field(default_factory=set)  # read only so references resolve; not reported
     unread_ids: set[str] = field(default_factory=set)  # ids declared in files that could not be read
+    prechecked: dict[int, object] = field(default_factory=dict, repr=False)  # id(record) -> what load_paths'
+    # `precheck` said of it, for the records of the files parsed in this run
 
     @cached_property
     def _named(self) -> dict[str, Record]:
@@ -529,6 +531,9 @@ def _apply(kb: LoadedKB, step: tuple) -> None:
         kb.problems.append(step[1])
         return
     kind, (records, problems, unread) = step[1], step[2]
+    checked = step[5] if len(step) > 5 else None
+    if checked is not None and len(checked) == len(records):
+        kb.prechecked.update(zip(map(id, records), checked, strict=True))
     for record in records:
         kb.records.append(record)
         if record.parent is None:
@@ -549,12 +554,15 @@ def _parse_file(kind: str, shown: str, raw: bytes) -> tuple[list[Record], list[P
     return part.records, part.problems, []
 
 
-def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = (), cache=None) -> LoadedKB:
+def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = (), cache=None,
+               precheck=None) -> LoadedKB:
     """Read every record file under `paths`; problems are collected in the result, never raised.
 
     Files under `context` that are not under `paths` are read first, only so that references resolve;
     their problems are marked as not selected (see LoadedKB.selected). `cache` (a parsecache.ParseCache) reuses
-    what an unchanged file gave last time; it is saved at the end.
+    what an unchanged file gave last time; it is saved at the end. `precheck(records)` (a tuple, one value per
+    record) runs on each file's records where the file is parsed, in the parse helper for its share: its values
+    are in kb.prechecked (none for a file the cache held, or when it raised).
     """
     kb = LoadedKB()
     base = base.absolute() if base is not None else None
@@ -580,15 +588,17 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
     helper, mine = None, todo
     if _parallel(len(todo)):
         cut = len(todo) - int(len(todo) * _HELPER_SHARE)
-        helper = _start_helper(todo[cut:], cache)
+        helper = _start_helper(todo[cut:], cache, precheck)
         mine = todo[:cut] if helper is not None else todo
-    steps = [_read_step(path, shown, cache) for path, shown in track(mine, "reading instances", unit="file")]
+    steps = [_read_step(path, shown, cache, precheck)
+             for path, shown in track(mine, "reading instances", unit="file")]
     if helper is not None:
         theirs = helper.result()
         theirs = [_from_helper(step, cache) for step in theirs] \
             if theirs is not None and len(theirs) == len(todo) - len(mine) else None
         steps += theirs if theirs is not None and None not in theirs else \
-            [_read_step(path, shown, cache) for path, shown in todo[len(mine):]]  # the helper failed: read them here
+            [_read_step(path, shown, cache, precheck)
+             for path, shown in todo[len(mine):]]  # the helper failed: read them here
     for (_path, shown), step in zip(todo, steps, strict=True):
         if step[0] != "internal":
             step = _guarded(_apply, kb, step) or ("done",)
@@ -600,7 +610,7 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
     return kb
 
 
-def _read_step(path: Path, shown: str, cache) -> tuple:
+def _read_step(path: Path, shown: str, cache, precheck=None) -> tuple:
     """_prepare, with the file parsed (and put in the cache) when it has to be."""
     step = _guarded(_prepare, path, shown, cache)
     if step[0] == "parse":
@@ -610,8 +620,18 @@ def _read_step(path: Path, shown: str, cache) -> tuple:
             return entry
         if cache is not None:
             cache.put(key, digest, entry)
-        step = ("entry", kind, entry)
+        step = ("entry", kind, entry, key, digest, _prechecked(precheck, entry))
     return step
+
+
+def _prechecked(precheck, entry: tuple):
+    """precheck(the file's records), or None (no precheck, or it raised: the caller's own check meets that)."""
+    if precheck is None:
+        return None
+    try:
+        return precheck(entry[0])
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _guarded(run, *args):
@@ -636,13 +656,13 @@ def _parallel(files: int) -> bool:
         and not os.environ.get("CIRO_DEBUG") and os.environ.get("CIRO_PARSE_PROCESSES") != "1"
 
 
-def _start_helper(todo: list[tuple[Path, str]], cache=None):
+def _start_helper(todo: list[tuple[Path, str]], cache=None, precheck=None):
     from ..forked import start_helper
 
-    return start_helper(lambda: [_helper_step(path, shown, cache) for path, shown in todo], "ciro-parse-")
+    return start_helper(lambda: [_helper_step(path, shown, cache, precheck) for path, shown in todo], "ciro-parse-")
 
 
-def _helper_step(path: Path, shown: str, cache) -> tuple:
+def _helper_step(path: Path, shown: str, cache, precheck=None) -> tuple:
     """_read_step in the helper, whose copy of the cache is thrown away: a file the cache holds comes back as
     ("hit", cache key, digest), taken from the parent's cache; one parsed, with its key and digest, for the parent to
     put in its cache."""
@@ -652,7 +672,7 @@ def _helper_step(path: Path, shown: str, cache) -> tuple:
     if step[0] == "parse":
         kind, key, digest, raw = step[1:]
         entry = _guarded(_parse_file, kind, shown, raw)
-        return entry if entry[0] == "internal" else ("entry", kind, entry, key, digest)
+        return entry if entry[0] == "internal" else ("entry", kind, entry, key, digest, _prechecked(precheck, entry))
     return step
 
 
@@ -662,6 +682,6 @@ def _from_helper(step: tuple, cache) -> tuple | None:
     if step[0] == "hit":
         entry = cache.get(step[1], step[2])
         return None if entry is None else ("entry", step[1][1], entry)
-    if step[0] == "entry" and cache is not None and len(step) == 5:
+    if step[0] == "entry" and cache is not None and len(step) > 5:
         cache.put(step[3], step[4], step[2])
     return step
