@@ -661,8 +661,8 @@ def _start_ahead(kb: LoadedKB, index: SchemaIndex, layout: Layout, shacl: bool, 
 
     def job() -> tuple:
         data = _rdf_data(kb, index, _NothingFailed(), _Ids(first=_first_ids(kb)))
-        try:  # this process has the second core: no further split
-            run = check_records(data, layout, index.prefixes, index.slot_predicates, engine, split=False)
+        try:  # split as in this process: a third process, that has a core of its own once the layers here are done
+            run = check_records(data, layout, index.prefixes, index.slot_predicates, engine)
         except ShapesError as exc:
             return "shapes", str(exc)
         return "run", run.results, run.notes, run.graph

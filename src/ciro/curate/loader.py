@@ -585,20 +585,25 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
         if len(seen) <= len(extra):
             kb.context_files.add(shown)
         todo.append((path, shown))
-    helper, mine = None, todo
+    helper, mine, theirs_at = None, range(len(todo)), []
     if _parallel(len(todo)):
-        cut = len(todo) - int(len(todo) * _HELPER_SHARE)
-        helper = _start_helper(todo[cut:], cache, precheck)
-        mine = todo[:cut] if helper is not None else todo
-    steps = [_read_step(path, shown, cache, precheck)
-             for path, shown in track(mine, "reading instances", unit="file")]
+        # Every 20 files, the helper takes the last _HELPER_OF_20: each folder's files are in both shares (those of
+        # mechanisms/, with their evidence, are the longest; a cut by position gave the parent most of the work).
+        theirs_at = [n for n in range(len(todo)) if n % 20 >= 20 - _HELPER_OF_20]
+        helper = _start_helper([todo[n] for n in theirs_at], cache, precheck)
+        if helper is not None:
+            mine = [n for n in range(len(todo)) if n % 20 < 20 - _HELPER_OF_20]
+    steps: list = [None] * len(todo)
+    for n in track(mine, "reading instances", unit="file"):
+        steps[n] = _read_step(*todo[n], cache, precheck)
     if helper is not None:
         theirs = helper.result()
         theirs = [_from_helper(step, cache) for step in theirs] \
-            if theirs is not None and len(theirs) == len(todo) - len(mine) else None
-        steps += theirs if theirs is not None and None not in theirs else \
-            [_read_step(path, shown, cache, precheck)
-             for path, shown in todo[len(mine):]]  # the helper failed: read them here
+            if theirs is not None and len(theirs) == len(theirs_at) else None
+        if theirs is None or None in theirs:  # the helper failed: read its files here
+            theirs = [_read_step(*todo[n], cache, precheck) for n in theirs_at]
+        for n, step in zip(theirs_at, theirs, strict=True):
+            steps[n] = step
     for (_path, shown), step in zip(todo, steps, strict=True):
         if step[0] != "internal":
             step = _guarded(_apply, kb, step) or ("done",)
@@ -648,7 +653,8 @@ def _guarded(run, *args):
 # forked second process reads and parses the last part of them and hands the records back pickled, through a
 # temporary file. It is forked before any file is read, so the two share little memory to copy on write.
 PARALLEL_MIN = 2000  # fewer files than this: not worth starting a process and sending the records back
-_HELPER_SHARE = 0.65  # the helper's share of the files (the main process also walks the folders, unpickles)
+_HELPER_OF_20 = 11  # the helper's share of the files, in twentieths (the main process also walks the folders and
+# unpickles what the helper parsed)
 
 
 def _parallel(files: int) -> bool:
