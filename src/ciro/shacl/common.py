@@ -14,7 +14,7 @@ from rdflib import Graph, Namespace, URIRef
 from ..curate.schemaindex import cached_text, schema_digest
 from ..layout import Layout
 
-__all__ = ["ShaclResult", "shapes_graph", "generate_shacl", "run_shacl", "RULES_FILE"]
+__all__ = ["ShaclResult", "shapes_graph", "shapes_sources", "generate_shacl", "run_shacl", "RULES_FILE"]
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 RULES_FILE = "ciro-rules.shacl.ttl"  # in schema/: the rules a LinkML schema cannot state
@@ -50,13 +50,21 @@ def shapes_graph(layout: Layout) -> Graph:
     """Generated shapes plus the project's own rules (compiled once per schema content; do not modify)."""
     key = schema_digest(layout.schema)
     if key not in _SHAPES:
+        generated, rules = shapes_sources(layout)
         graph = Graph()
-        graph.parse(data=cached_text("shacl", f"{key}.ttl", lambda: generate_shacl(layout.schema)), format="turtle")
-        rules = layout.schema.parent / RULES_FILE
-        if rules.is_file():
+        graph.parse(data=generated, format="turtle")
+        if rules is not None:
             graph.parse(rules, format="turtle")
         _SHAPES[key] = graph
     return _SHAPES[key]
+
+
+def shapes_sources(layout: Layout) -> tuple[str, Path | None]:
+    """What the shapes graph is read from: the generated shapes' Turtle, and the rules file (None without one)."""
+    key = schema_digest(layout.schema)
+    rules = layout.schema.parent / RULES_FILE
+    return (cached_text("shacl", f"{key}.ttl", lambda: generate_shacl(layout.schema)),
+            rules if rules.is_file() else None)
 
 
 def _local(iri) -> str:
