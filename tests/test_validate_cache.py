@@ -297,3 +297,45 @@ def test_a_corrupt_result_cache_is_ignored(project, junk):
         path.write_bytes(junk)
     assert _validate(project) == cold and not incremental.LAST  # a full run, which keeps good results again
     assert _validate(project) == cold and incremental.LAST
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "deleted", "swapped"])
+def test_a_damaged_part_of_the_result_state_is_ignored(project, damage):
+    """The kept state is a head and parts read on demand: a part that does not match the head makes a full run."""
+    cold = _validate(project, "--no-cache")
+    assert _validate(project) == cold
+    folder = incremental._state_path(project).parent
+    mechanism = sorted((project / "instances" / "mechanisms").glob("*.yaml"))[1]
+    shown = str(mechanism.relative_to(project))
+    # the parts the next run reads for this file: its table (read always) and its facts (read for a change)
+    for name in (f"f{incremental._file_shard(shown):02d}", f"x{incremental._file_shard(shown):02d}"):
+        part = folder / f"{name}.marshal"
+        raw = part.read_bytes()
+        if damage == "truncated":
+            part.write_bytes(raw[: len(raw) // 2])
+        elif damage == "flipped":
+            part.write_bytes(raw[:-10] + bytes([raw[-10] ^ 1]) + raw[-9:])
+        elif damage == "deleted":
+            part.unlink()
+        else:  # a well-formed part, but not the one the head names (another run's)
+            other = folder / f"{name[0]}{(int(name[1:]) + 1) % 64:02d}.marshal"
+            part.write_bytes(other.read_bytes())
+    mechanism.write_text(mechanism.read_text(encoding="utf-8").replace("label:", "lable:", 1), encoding="utf-8")
+    cold = _validate(project, "--no-cache")
+    assert _validate(project) == cold and not incremental.LAST  # a full run, which keeps good results again
+    assert _validate(project) == cold and incremental.LAST
+
+
+def test_a_small_change_rewrites_few_parts_of_the_result_state(project):
+    _validate(project)
+    folder = incremental._state_path(project).parent
+    before = {p.name: p.read_bytes() for p in folder.glob("*.marshal")}
+    assert len(before) > 100
+    mechanism = sorted((project / "instances" / "mechanisms").glob("*.yaml"))[1]
+    mechanism.write_text(mechanism.read_text(encoding="utf-8").replace("label: ", "label: x", 1), encoding="utf-8")
+    warm = _validate(project)
+    assert incremental.LAST["changed"] == 1  # an incremental run
+    assert warm == _validate(project, "--no-cache")
+    after = {p.name: p.read_bytes() for p in folder.glob("*.marshal")}
+    rewritten = {n for n in after if before.get(n) != after[n]}
+    assert "head.marshal" in rewritten and len(rewritten) < len(before) // 4

@@ -32,7 +32,7 @@ from pathlib import Path
 
 __all__ = ["keep_results", "run_incremental"]
 
-FORMAT = 1
+FORMAT = 2  # 2: a head and parts, in a folder per project
 # The label hint's key for a value 'None': every record without a label has it; such a run is not kept.
 _UNKEPT = "l:none"
 LAST: dict = {}  # what the last incremental run did (files checked again, context files): for tests and benchmarks
@@ -42,9 +42,10 @@ _MAX_SHARE = 0.25  # when a change reaches more files than this share, a full ru
 # --- the kept state ---------------------------------------------------------------------------------------
 
 def _state_path(root: Path) -> Path:
+    """The kept state's head; its parts are files beside it (one folder per project)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     name = hashlib.sha256(str(root.absolute()).encode()).hexdigest()[:20]
-    return Path(base) / "ciro" / "results" / f"{name}.marshal"
+    return Path(base) / "ciro" / "results" / name / "head.marshal"
 
 
 def _version(layout, shacl: bool, engine: str) -> str:
@@ -67,47 +68,83 @@ def _version(layout, shacl: bool, engine: str) -> str:
     return hasher.hexdigest()
 
 
-def _load(path: Path, version: str) -> dict | None:
+def _digest(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+class _Store:
+    """A kept state on disk: a head (format, version, the ledger's digest and each part's digest) and its parts,
+    each read when the run first needs it and checked against the head (a part that does not match, damaged or
+    written by another run since, raises: the run is then a full one)."""
+
+    def __init__(self, head_path: Path, head: dict):
+        self.folder, self.head = head_path.parent, head
+        self.loaded: dict[str, object] = {}
+
+    def part(self, name: str):
+        if name not in self.loaded:
+            raw = (self.folder / f"{name}.marshal").read_bytes()
+            if _digest(raw) != self.head["parts"][name]:
+                raise ValueError(f"the kept part {name} does not match its head")
+            self.loaded[name] = marshal.loads(raw)
+        return self.loaded[name]
+
+
+def _load(path: Path, version: str) -> _Store | None:
     try:
         raw = path.read_bytes()
         check, payload = raw[:4], raw[4:]
         if zlib.crc32(payload).to_bytes(4, "big") != check:  # a truncated or damaged file
             return None
-        state = marshal.loads(payload)
+        head = marshal.loads(payload)
     except Exception:  # noqa: BLE001 - missing, truncated or foreign: only costs a full run
         return None
-    if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("version") != version:
+    if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("version") != version or \
+            not isinstance(head.get("parts"), dict):
         return None
-    return state
+    return _Store(path, head)
 
 
-def _save(path: Path, state: dict) -> None:
+def _write(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
-        payload = marshal.dumps(state)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _save(path: Path, head: dict, parts: dict[str, object]) -> None:
+    """Write the parts given (name -> value), then the head naming them and the parts kept as they were."""
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(zlib.crc32(payload).to_bytes(4, "big") + payload)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        _prune(path.parent)
+        digests = dict(head["parts"])
+        for name, value in parts.items():
+            payload = marshal.dumps(value)
+            _write(path.parent / f"{name}.marshal", payload)
+            digests[name] = _digest(payload)
+        payload = marshal.dumps({**head, "format": FORMAT, "parts": digests})
+        _write(path, zlib.crc32(payload).to_bytes(4, "big") + payload)
+        _prune(path.parent.parent)
     except (OSError, ValueError):
         pass  # a read-only cache folder only costs speed
 
 
 def _prune(folder: Path, keep: int = 16) -> None:
+    """Keep the `keep` projects whose state was written last (and no state of the earlier one-file format)."""
+    import shutil
+
     def age(p: Path) -> float:
         try:
-            return p.stat().st_mtime
+            return (p / "head.marshal").stat().st_mtime if p.is_dir() else p.stat().st_mtime
         except OSError:
             return 0.0
 
-    kept = sorted(folder.glob("*.marshal"), key=age, reverse=True)
+    kept = sorted((p for p in folder.iterdir() if p.is_dir() or p.suffix == ".marshal"), key=age, reverse=True)
     for path in kept[keep:]:
-        path.unlink(missing_ok=True)
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 # --- what a file exports and reads ------------------------------------------------------------------------
@@ -123,7 +160,11 @@ def _plain(value):
 
 def _inside_sources(name) -> bool:
     """Whether the quote layer would read `name` (a path inside instances/sources/)."""
-    return isinstance(name, str) and not Path(name).is_absolute() and ".." not in Path(name).parts
+    if not isinstance(name, str):
+        return False
+    if os.sep == "/" and not os.altsep:  # as pathlib reads it on POSIX, without making two Paths per text
+        return not name.startswith("/") and ".." not in name.split("/")
+    return not Path(name).is_absolute() and ".." not in Path(name).parts
 
 
 def _text_digest(sources: Path, name) -> str:
@@ -269,6 +310,8 @@ def _ancestors(mechs: dict):
 # --- the kept state -------------------------------------------------------------------------------------------
 
 SHARDS = 512
+FILE_SHARDS = 64  # the per-file tables and facts are kept in this many parts each, by file
+KEY_GROUPS = 64  # the SHARDS index shards are kept in this many parts
 _NONE = b""  # the digest of a file that could not be read: never equal to a real one
 
 
@@ -276,35 +319,59 @@ def _shard(key: str) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % SHARDS
 
 
-class _State:
-    """What is kept, decoded only where a run looks: per file its digest, results (when it has any), counts and
-    facts (exports, reads: one marshal blob each); per key its declarers (in reading order) and readers, in
-    SHARDS blobs by key; the whole KB's id sets, mechanisms' links and publications' texts."""
+def _file_shard(f: str) -> int:
+    return zlib.crc32(f.encode("utf-8", "surrogatepass")) % FILE_SHARDS
 
-    def __init__(self, raw: dict | None = None):
-        raw = raw or {"digests": {}, "stats": {}, "results": {}, "counts": {}, "facts": {}, "fids": {},
-                      "index": (b"",) * SHARDS, "ids": ("", "", ""), "mechs": marshal.dumps({}),
-                      "pubs": marshal.dumps({}), "derived": marshal.dumps({}), "ledger": ("", ""), "texts": {}}
-        self.raw = raw
-        self.digests: dict = dict(raw["digests"])
-        self.stats: dict = dict(raw["stats"])  # file -> its stat signature when its digest was taken, if trusted
-        self.fid: dict[str, int] = dict(raw["fids"])  # the index names files by number: a sixth of the size
+
+class _State:
+    """What is kept, read only where a run looks: per file its digest, stat, counts, number, results (when it has
+    any) and source texts, in FILE_SHARDS tables (every run reads them all; a change rewrites its file's table);
+    per file its facts (exports, reads: one marshal blob each), in FILE_SHARDS parts read on demand; per key its
+    declarers (in reading order) and readers, in SHARDS blobs by key, in KEY_GROUPS parts read on demand; the
+    whole KB's id sets, mechanisms' links, publications' texts, the ledger's ids and the source texts' stats."""
+
+    def __init__(self, store: _Store | None = None):
+        self.store = store
+        self.digests: dict = {}
+        self.stats: dict = {}  # file -> its stat signature when its digest was taken, if trusted
+        self.fid: dict[str, int] = {}  # the index names files by number: a sixth of the size
+        self.results: dict = {}
+        self.counts: dict = {}
+        self.texts: dict = {}
+        self.tables: dict[int, dict] = {}  # the per-file tables as read
+        if store is not None:
+            for n in range(FILE_SHARDS):
+                table = self.tables[n] = store.part(f"f{n:02d}")
+                for f, (digest, stat, counts, fid, results, texts) in table.items():
+                    self.digests[f], self.counts[f], self.fid[f] = digest, counts, fid
+                    if stat is not None:
+                        self.stats[f] = stat
+                    if results is not None:
+                        self.results[f] = results
+                    if texts is not None:
+                        self.texts[f] = texts
         self.fname: dict[int, str] = {n: f for f, n in self.fid.items()}
         self.next_fid = max(self.fname, default=-1) + 1
-        self.results: dict = dict(raw["results"])
-        self.counts: dict = dict(raw["counts"])
-        self.blobs: dict = dict(raw["facts"])
-        self.texts: dict = dict(raw["texts"])
-        self.tstats: dict = dict(raw.get("tstats", {}))  # source text -> its trusted stat signature
+        self.tstats: dict = dict(store.part("tstats")) if store is not None else {}  # text -> trusted stat
+        self.new_blobs: dict[str, bytes | None] = {}  # file -> its facts' blob (None: gone), since read
         self._facts: dict = {}
         self._shards: dict[int, dict] = {}
         self.touched: set[int] = set()
         self.changed_files: set[str] = set()
 
+    def whole(self, name: str):
+        """A whole-KB part as kept: "ids", "mechs", "pubs", "derived" (marshal blobs as made), "ledger"."""
+        return self.store.part(name)
+
     # per file
+    def _blob(self, f: str) -> bytes | None:
+        if f in self.new_blobs:
+            return self.new_blobs[f]
+        return self.store.part(f"x{_file_shard(f):02d}").get(f) if self.store is not None else None
+
     def facts(self, f: str) -> tuple[dict, tuple]:
         if f not in self._facts:
-            blob = self.blobs.get(f)
+            blob = self._blob(f)
             self._facts[f] = marshal.loads(blob) if blob is not None else ({}, ())
         return self._facts[f]
 
@@ -315,7 +382,7 @@ class _State:
     def _table(self, key: str) -> dict:
         n = _shard(key)
         if n not in self._shards:
-            blob = self.raw["index"][n]
+            blob = self.store.part(f"k{n % KEY_GROUPS:02d}")[n] if self.store is not None else b""
             self._shards[n] = marshal.loads(blob) if blob else {}
         return self._shards[n]
 
@@ -338,7 +405,7 @@ class _State:
 
     def put(self, f: str, exports: dict | None, reads, position: dict) -> None:
         """Replace what file `f` exports and reads (None: the file is gone)."""
-        old_exports, old_reads = self.facts(f) if f in self.blobs or f in self._facts else ({}, ())
+        old_exports, old_reads = self.facts(f)
         n = self.number(f)
         for key in old_exports:
             self._edit(key, 0, lambda files: [g for g in files if g != n])
@@ -347,7 +414,7 @@ class _State:
         self.changed_files.add(f)
         if exports is None:
             self._facts.pop(f, None)
-            self.blobs.pop(f, None)
+            self.new_blobs[f] = None
             del self.fname[self.fid.pop(f)]
             return
         for key in exports:
@@ -355,7 +422,7 @@ class _State:
         for key in reads:
             self._edit(key, 1, lambda files: [*files, n])
         self._facts[f] = (exports, tuple(reads))
-        self.blobs[f] = None  # encoded when saved
+        self.new_blobs[f] = marshal.dumps(self._facts[f])
 
     def _edit(self, key: str, which: int, change) -> None:
         table = self._table(key)
@@ -368,13 +435,48 @@ class _State:
             table.pop(key, None)
         self.touched.add(_shard(key))
 
-    def dump(self, **whole) -> dict:
-        blobs = {f: (b if b is not None else marshal.dumps(self._facts[f])) for f, b in self.blobs.items()}
-        index = tuple(marshal.dumps(self._shards[n]) if n in self.touched else self.raw["index"][n]
-                      for n in range(SHARDS))
-        return {"format": FORMAT, **whole, "digests": self.digests, "stats": self.stats, "results": self.results,
-                "counts": self.counts, "facts": blobs, "fids": self.fid, "index": index, "texts": self.texts,
-                "tstats": self.tstats}
+    def _entry(self, f: str) -> tuple:
+        return (self.digests.get(f, _NONE), self.stats.get(f), self.counts.get(f), self.fid.get(f),
+                self.results.get(f), self.texts.get(f))
+
+    def save(self, path: Path, version: str, ledger: str, whole: dict, files: set | None = None) -> None:
+        """Write what changed since the state was read (all of it for a new state): `whole` holds the whole-KB
+        parts to write ("ids", "mechs", "pubs", "derived", "ledger": only those that changed), `files` the files
+        whose per-file entries may have changed (digest, stat, counts, number, results, texts)."""
+        parts: dict[str, object] = dict(whole)
+        if self.store is None:
+            tables: dict[int, dict] = {n: {} for n in range(FILE_SHARDS)}
+            for f in self.digests.keys() | self.counts.keys() | self.fid.keys():
+                tables[_file_shard(f)][f] = self._entry(f)
+            parts.update((f"f{n:02d}", table) for n, table in tables.items())
+        else:
+            tables = {}
+            for f in files or ():
+                n = _file_shard(f)
+                table = tables.setdefault(n, dict(self.tables[n]))
+                if f in self.digests or f in self.counts or f in self.fid:
+                    table[f] = self._entry(f)
+                else:
+                    table.pop(f, None)
+            parts.update((f"f{n:02d}", table) for n, table in tables.items() if table != self.tables[n])
+        dirty = {_file_shard(f) for f in self.new_blobs} if self.store is not None else range(FILE_SHARDS)
+        for n in dirty:
+            blobs = dict(self.store.part(f"x{n:02d}")) if self.store is not None else {}
+            for f, blob in self.new_blobs.items():
+                if _file_shard(f) == n:
+                    (blobs.__setitem__(f, blob) if blob is not None else blobs.pop(f, None))
+            parts[f"x{n:02d}"] = blobs
+        groups = {n % KEY_GROUPS for n in self.touched} if self.store is not None else range(KEY_GROUPS)
+        for g in groups:
+            kept = self.store.part(f"k{g:02d}") if self.store is not None else {}
+            parts[f"k{g:02d}"] = {n: marshal.dumps(self._shards[n]) if n in self._shards and n in self.touched
+                                  else kept.get(n, b"") for n in range(g, SHARDS, KEY_GROUPS)}
+        if self.store is None or self.tstats != self.store.part("tstats"):
+            parts["tstats"] = self.tstats
+        if self.store is not None and not parts and ledger == self.store.head["ledger"]:
+            return  # nothing changed
+        old = self.store.head["parts"] if self.store is not None else {}
+        _save(path, {"version": version, "ledger": ledger, "parts": old}, parts)
 
 
 def _ids_sets(raw_ids: tuple) -> tuple[set, set, set]:
@@ -456,13 +558,14 @@ def _trust_source(state: _State, sources: Path, name, started: int) -> None:
             state.tstats.pop(name, None)
 
 
-def _source_changed(state: _State, sources: Path, name, digest: str) -> bool:
-    """Whether a kept source text's digest is out of date (its stat, when trusted, stands for its content)."""
+def _source_changed(state: _State, sources: str, name, digest: str) -> bool:
+    """Whether a kept source text's digest is out of date (its stat, when trusted, stands for its content);
+    `sources` is the folder as text (a Path per text would cost more than its stat)."""
     if name in state.tstats and _inside_sources(name):
-        signature = _signature(str(sources / name), 1 << 62)
+        signature = _signature(os.path.join(sources, name), 1 << 62)
         if signature is not None and signature == state.tstats[name]:
             return False
-    return digest != _text_digest(sources, name)
+    return digest != _text_digest(Path(sources), name)
 
 
 def _texts(f: str, exports: dict) -> tuple:
@@ -533,7 +636,7 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
             table.setdefault(key, [[], []])[0].append(n)
         for key in reads:
             table.setdefault(key, [[], []])[1].append(n)
-        state.blobs[f] = marshal.dumps((all_exports[f], tuple(reads)))
+        state.new_blobs[f] = marshal.dumps((all_exports[f], tuple(reads)))
         texts = _texts(f, all_exports[f])
         if texts:
             state.texts[f] = texts
@@ -542,14 +645,14 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     shards: list[dict] = [{} for _ in range(SHARDS)]
     for key, entry in table.items():
         shards[_shard(key)][key] = entry
-    state.raw["index"] = tuple(marshal.dumps(shard) for shard in shards)
+    state._shards = dict(enumerate(shards))
+    state.touched = set(range(SHARDS))
     _store_results(state, per_file)
     ledger = _ledger_state(layout)
-    _save(_state_path(layout.root), state.dump(
-        version=_version(layout, shacl, engine),
-        ids=tuple("\n".join(sorted(s)) for s in (first, malformed, unread_ids)),
-        mechs=marshal.dumps(mechs), pubs=marshal.dumps(pubs), derived=marshal.dumps(_derived(mechs, pubs)),
-        ledger=ledger))
+    state.save(_state_path(layout.root), _version(layout, shacl, engine), ledger[0], {
+        "ids": tuple("\n".join(sorted(s)) for s in (first, malformed, unread_ids)),
+        "mechs": marshal.dumps(mechs), "pubs": marshal.dumps(pubs), "derived": marshal.dumps(_derived(mechs, pubs)),
+        "ledger": ledger[1]})
 
 
 # --- the incremental run -----------------------------------------------------------------------------------
@@ -561,19 +664,19 @@ def run_incremental(layout, shacl: bool, engine: str):
         return None
     path = _state_path(layout.root)
     version = _version(layout, shacl, engine)
-    raw = _load(path, version)
+    store = _load(path, version)
     LAST.clear()
-    if raw is None:
+    if store is None:
         return None
     try:
-        return _incremental(layout, shacl, engine, _State(raw), path)
+        return _incremental(layout, shacl, engine, _State(store), path, version)
     except Exception:  # noqa: BLE001 - a kept state that does not fit this code: a full run decides
         if os.environ.get("CIRO_DEBUG"):
             raise
         return None
 
 
-def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
+def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path, version: str):
     import dataclasses
     import time
 
@@ -597,12 +700,16 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
     digests: dict[str, bytes] = {}
     stats: dict[str, tuple] = {}
     trusted = 0
+    restated: set[str] = set()  # files whose kept stat is not theirs now
     for shown, p in paths.items():
         signature = _signature(p, started) if kinds[p] is not None else None
         if signature is not None:
             stats[shown] = signature
         kept = state.digests.get(shown)
-        if signature is not None and kept and state.stats.get(shown) == signature:
+        kept_stat = state.stats.get(shown)
+        if kept_stat != signature:
+            restated.add(shown)
+        elif signature is not None and kept:
             digests[shown] = kept  # the same stat as when its digest was taken: the same bytes
             trusted += 1
             continue
@@ -618,11 +725,12 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
         if kept is None or digest == _NONE or kept != digest:
             changed.add(shown)
     deleted = set(state.digests) - set(paths)
-    stats_changed = stats != state.stats
+    restated.update(f for f in state.stats if f not in paths)
     state.stats = stats
+    sources = str(layout.sources)
     for shown, texts in state.texts.items():  # a source text changed: its publication's file is checked again
         if shown not in changed and shown not in deleted and \
-                any(_source_changed(state, layout.sources, name, digest) for name, digest in texts):
+                any(_source_changed(state, sources, name, digest) for name, digest in texts):
             changed.add(shown)
     index = schema_index(layout.schema)
     _load_patterns(index.prefixes)
@@ -652,23 +760,26 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
     for f in changed:
         state.put(f, new_exports[f], state.facts(f)[1], position)
     dirty = {k for k in keys if before[k] != state.fact(k)}
-    first, malformed, unread = _ids_sets(state.raw["ids"])
-    mechs, pubs = marshal.loads(state.raw["mechs"]), marshal.loads(state.raw["pubs"])
+    first, malformed, unread = _ids_sets(state.whole("ids"))
+    old_ids = (set(first), set(malformed), set(unread))
+    mechs, pubs = marshal.loads(state.whole("mechs")), marshal.loads(state.whole("pubs"))
     old_mechs, old_pubs = dict(mechs), dict(pubs)
     _update_whole(dirty, state.fact, first, malformed, unread, mechs, pubs)
-    derived_blob = state.raw["derived"]
+    changed_parts: dict[str, object] = {}  # the whole-KB parts that change
     if mechs != old_mechs or pubs != old_pubs:
-        old_derived, derived = marshal.loads(derived_blob), _derived(mechs, pubs)
+        old_derived, derived = marshal.loads(state.whole("derived")), _derived(mechs, pubs)
         dirty.update(k for k in derived.keys() | old_derived.keys() if derived.get(k) != old_derived.get(k))
-        derived_blob = marshal.dumps(derived)
-    ledger = tuple(state.raw["ledger"])
-    if _ledger_digest(layout) != ledger[0].rstrip("!"):
+        changed_parts.update(mechs=marshal.dumps(mechs), pubs=marshal.dumps(pubs), derived=marshal.dumps(derived))
+    ledger = state.store.head["ledger"]
+    if _ledger_digest(layout) != ledger.rstrip("!"):
         new_ledger = _ledger_state(layout)
-        if new_ledger[0].endswith("!") or ledger[0].endswith("!"):
+        if new_ledger[0].endswith("!") or ledger.endswith("!"):
             return None  # a ledger that cannot be read: the full run words it
-        dirty.update("i:" + rid for rid in set(new_ledger[1].split("\n")) ^ set(ledger[1].split("\n")) if rid)
-        ledger = new_ledger
-    elif ledger[0].endswith("!"):
+        old_ids_text = state.whole("ledger")
+        dirty.update("i:" + rid for rid in set(new_ledger[1].split("\n")) ^ set(old_ids_text.split("\n")) if rid)
+        ledger = new_ledger[0]
+        changed_parts["ledger"] = new_ledger[1]
+    elif ledger.endswith("!"):
         return None
 
     # The files to check again: changed, or reading a changed fact, with every file sharing one of their names.
@@ -744,11 +855,9 @@ def _incremental(layout, shacl: bool, engine: str, state: _State, path: Path):
         else:
             state.texts.pop(f, None)
     _store_results(state, per_file)
-    if state.changed_files or stats_changed or derived_blob is not state.raw["derived"] or \
-            ledger != tuple(state.raw["ledger"]):
-        _save(path, state.dump(
-            version=state.raw["version"], ids=tuple("\n".join(sorted(s)) for s in (first, malformed, unread)),
-            mechs=marshal.dumps(mechs), pubs=marshal.dumps(pubs), derived=derived_blob, ledger=ledger))
+    if (first, malformed, unread) != old_ids:
+        changed_parts["ids"] = tuple("\n".join(sorted(s)) for s in (first, malformed, unread))
+    state.save(path, version, ledger, changed_parts, restated | deleted | again | state.changed_files)
 
     # The report: kept and new per-file results, and what this run said about the whole KB.
     result = Report(files=len(order), shacl_engine=engine if shacl else "")
