@@ -113,3 +113,38 @@ def test_an_obsolete_record_keeps_no_links(tmp_path):
     errors = _errors(layout)
     assert any(": CIRO:0000225: broader_therapies: an obsolete record keeps no links: move them to its replacement"
                in e for e in errors), errors
+
+
+def _ledger_read(path: Path) -> tuple:
+    from ciro.curate import lifecycle
+
+    lifecycle._READ.clear()  # (the last ledger read, kept in memory)
+    return lifecycle.read_ledger(path)
+
+
+def test_the_ledger_as_read_is_kept_and_read_back_the_same(tmp_path, monkeypatch):
+    from ciro.curate import lifecycle
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    ledger = tmp_path / "id-ledger.tsv"
+    ledger.write_text("id\tlabel\tkind\nCIRO:0000100\tA\ttarget\n\nCIRO:0000101\tB\tmechanism\nbroken line\n"
+                      "CIRO:0000100\tA again\ttarget\n", encoding="utf-8")
+    first = _ledger_read(ledger)
+    assert first[1] == [(5, "an id ledger line must be 'CIRO:NNNNNNN<TAB>label<TAB>kind'"),
+                        (6, "CIRO:0000100 is in the ledger twice (first on line 2)")]
+    (kept,) = (tmp_path / "xdg" / "ciro" / "ledger").glob("*.marshal")
+    monkeypatch.setattr(lifecycle, "_read_lines", lambda _lines: pytest.fail("read again"))
+    again = _ledger_read(ledger)
+    assert again == first and all(type(e) is lifecycle.LedgerEntry for e in again[0].values())
+    assert again[0]["CIRO:0000101"].line == 4
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+    ledger.write_text("id\tlabel\tkind\nCIRO:0000100\tA\ttarget\n", encoding="utf-8")  # another ledger: its own
+    assert _ledger_read(ledger) == ({"CIRO:0000100": ("CIRO:0000100", "A", "target", 2)}, [])
+
+    for junk in (b"", kept.read_bytes()[:-7], b"\0\0\0\0" + kept.read_bytes()[4:]):  # damaged: read the ledger
+        ledger.write_text("id\tlabel\tkind\nCIRO:0000100\tA\ttarget\n\nCIRO:0000101\tB\tmechanism\nbroken line\n"
+                          "CIRO:0000100\tA again\ttarget\n", encoding="utf-8")
+        kept.write_bytes(junk)
+        assert _ledger_read(ledger) == first
