@@ -338,18 +338,12 @@ class _State:
         self.results: dict = {}
         self.counts: dict = {}
         self.texts: dict = {}
-        self.tables: dict[int, dict] = {}  # the per-file tables as read
+        self.tables: dict[int, tuple] = {}  # the per-file tables as read: one dict per column (merged at C speed)
         if store is not None:
             for n in range(FILE_SHARDS):
                 table = self.tables[n] = store.part(f"f{n:02d}")
-                for f, (digest, stat, counts, fid, results, texts) in table.items():
-                    self.digests[f], self.counts[f], self.fid[f] = digest, counts, fid
-                    if stat is not None:
-                        self.stats[f] = stat
-                    if results is not None:
-                        self.results[f] = results
-                    if texts is not None:
-                        self.texts[f] = texts
+                for column, kept in zip(self._columns(), table, strict=True):
+                    column.update(kept)
         self.fname: dict[int, str] = {n: f for f, n in self.fid.items()}
         self.next_fid = max(self.fname, default=-1) + 1
         self.tstats: dict = dict(store.part("tstats")) if store is not None else {}  # text -> trusted stat
@@ -435,30 +429,30 @@ class _State:
             table.pop(key, None)
         self.touched.add(_shard(key))
 
-    def _entry(self, f: str) -> tuple:
-        return (self.digests.get(f, _NONE), self.stats.get(f), self.counts.get(f), self.fid.get(f),
-                self.results.get(f), self.texts.get(f))
+    def _columns(self) -> tuple[dict, ...]:
+        """The per-file columns, in the order a table keeps them."""
+        return self.digests, self.stats, self.counts, self.fid, self.results, self.texts
+
+    def _table_of(self, files) -> tuple[dict, ...]:
+        return tuple({f: column[f] for f in files if f in column} for column in self._columns())
 
     def save(self, path: Path, version: str, ledger: str, whole: dict, files: set | None = None) -> None:
         """Write what changed since the state was read (all of it for a new state): `whole` holds the whole-KB
         parts to write ("ids", "mechs", "pubs", "derived", "ledger": only those that changed), `files` the files
         whose per-file entries may have changed (digest, stat, counts, number, results, texts)."""
         parts: dict[str, object] = dict(whole)
+        shard_files: dict[int, set] = {}
         if self.store is None:
-            tables: dict[int, dict] = {n: {} for n in range(FILE_SHARDS)}
             for f in self.digests.keys() | self.counts.keys() | self.fid.keys():
-                tables[_file_shard(f)][f] = self._entry(f)
-            parts.update((f"f{n:02d}", table) for n, table in tables.items())
+                shard_files.setdefault(_file_shard(f), set()).add(f)
+            shard_files.update((n, set()) for n in range(FILE_SHARDS) if n not in shard_files)
         else:
-            tables = {}
             for f in files or ():
-                n = _file_shard(f)
-                table = tables.setdefault(n, dict(self.tables[n]))
-                if f in self.digests or f in self.counts or f in self.fid:
-                    table[f] = self._entry(f)
-                else:
-                    table.pop(f, None)
-            parts.update((f"f{n:02d}", table) for n, table in tables.items() if table != self.tables[n])
+                shard_files.setdefault(_file_shard(f), set().union(*self.tables[_file_shard(f)])).add(f)
+        for n, in_shard in shard_files.items():
+            table = self._table_of(in_shard)
+            if self.store is None or table != self.tables[n]:
+                parts[f"f{n:02d}"] = table
         dirty = {_file_shard(f) for f in self.new_blobs} if self.store is not None else range(FILE_SHARDS)
         for n in dirty:
             blobs = dict(self.store.part(f"x{n:02d}")) if self.store is not None else {}
