@@ -10,10 +10,11 @@ the files are read; two derived keys sum up the KB: "a:<mechanism>" (its broader
 their origins, and the cycles it is on) and "alltexts" (every publication's source text).
 
 A run over all of instances/ keeps, per file: the digest of its bytes, its problems, SHACL results and counts,
-and what it exports and reads (one file per project under ~/.cache/ciro/results/, written to a temporary file
-and moved into place; the schema, shapes, code and library versions are part of its key, and a file that
-cannot be read is ignored). The next run hashes every file; the changed, added and deleted files, those whose
-source text changed, and those whose ids the ledger gained or lost change the facts of the keys they export;
+and what it exports and reads (a folder per project under ~/.cache/ciro/results/: a head and parts, each written
+to a temporary file and moved into place, a run writing only the parts it changed and reading the others only
+where it looks; the schema, shapes, code and library versions are part of its key, and a head or part that
+cannot be read is ignored: a full run). The next run hashes every file; the changed, added and deleted files,
+those whose source text changed, and those whose ids the ledger gained or lost change the facts of the keys they export;
 the files that read a changed key are checked again too (with every file that declares one of their record
 names: such records share their problems' bookkeeping), with the files exporting the keys they read loaded
 beside them as context, and the whole-KB checks (the ledger's vanished terms, the last release) run on the
@@ -133,7 +134,7 @@ def _save(path: Path, head: dict, parts: dict[str, object]) -> None:
 
 
 def _prune(folder: Path, keep: int = 16) -> None:
-    """Keep the `keep` projects whose state was written last (and no state of the earlier one-file format)."""
+    """Keep the `keep` projects whose state was written last (a state of the earlier one-file format counts)."""
     import shutil
 
     def age(p: Path) -> float:
