@@ -46,7 +46,8 @@ class _Writer:
         self.store = names.store
         self.prefixes: dict[str, str] = {}  # the prefixes used, as rdflib's serializer records them
         self.rewrite: dict[str, str] = {}
-        self.pnames: dict[tuple[str, bool], str | None] = {}
+        # the pname of an IRI as a subject or object, and as a predicate (which may make an nsN prefix)
+        self.pnames: dict[bool, dict[URIRef, str | None]] = {False: {}, True: {}}
         self.references: Counter = Counter()
         self.done: set = set()
         self.out: list[str] = []
@@ -67,15 +68,15 @@ class _Writer:
     def pname(self, uri, generate: bool) -> str | None:
         if not isinstance(uri, URIRef):
             return None
-        key = (uri, generate)
-        if key in self.pnames:
-            return self.pnames[key]
+        known = self.pnames[generate]
+        if uri in known:
+            return known[uri]
         try:
             prefix, namespace, local = self.names.compute_qname(uri, generate=generate)
         except Exception:
             prefix = self.store.prefix(uri)
             if prefix is None:
-                self.pnames[key] = None
+                known[uri] = None
                 return None
             namespace, local = uri, ""
         local = _PERCENT.sub("\\%", local.replace("(", r"\(").replace(")", r"\)"))
@@ -83,17 +84,24 @@ class _Writer:
             result = None
         else:
             result = f"{self._add_prefix(prefix, namespace)}:{local}"
-        self.pnames[key] = result
+        known[uri] = result
         return result
 
     def label(self, node, position: int) -> str:
-        if type(node) is Literal:
+        kind = type(node)
+        if kind is Literal:
+            if node.datatype is None and not node.language:
+                return node._quote_encode()  # what _literal_n3 returns for a plain literal, without its checks
             return node._literal_n3(use_plain=True, qname_callback=self._datatype)
         if node in _NIL:
             return "()"
-        if position == _VERB and node in _TYPE:
-            return "a"
-        return self.pname(node, position == _VERB) or node.n3()
+        if position == _VERB:
+            return "a" if node in _TYPE else self.pname(node, True) or node.n3()
+        if kind is URIRef:  # the common case, from the cache pname fills: no call, no isinstance
+            known = self.pnames[False].get(node)
+            if known is not None:
+                return known
+        return self.pname(node, False) or node.n3()
 
     def _datatype(self, datatype) -> str | None:
         return self.pname(datatype, False)
