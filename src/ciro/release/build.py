@@ -266,6 +266,7 @@ def _write_release(layout: Layout, records: list[dict[str, list[dict]]], out_dir
         def write_data() -> None:
             (tmp / "ciro.sssom.tsv").write_text(mapping_set(data, model_for(layout.schema)), encoding="utf-8")
             _serialize(data_graph(data, layout.schema), tmp / "ciro-data.ttl", "turtle")
+            _note_digests(tmp, ("ciro.sssom.tsv", "ciro-data.ttl"), "data")
 
         data_child = Child(write_data)
         children.append(data_child)
@@ -277,6 +278,7 @@ def _write_release(layout: Layout, records: list[dict[str, list[dict]]], out_dir
             write_odk_products(graphs.full, qc_namespaces(layout.schema, tables).prefixes, tmp)
             _release_free_memory()  # what the products freed, before the JSON-LD's buffers
             _serialize(graphs.main, tmp / "ciro.jsonld", "json-ld")
+            _note_digests(tmp, ("ciro-simple.owl", "ciro.obo", "ciro.json", "ciro.jsonld"), "products")
 
         # The products child starts as soon as the data child is done (three processes at once would hold three
         # copies of what they touch: at 100,000 items, over 2 GB); it writes while this process runs QC and then
@@ -310,6 +312,8 @@ def _write_release(layout: Layout, records: list[dict[str, list[dict]]], out_dir
             _release_free_memory()  # what the last writer freed, while the other process still runs
             _serialize(graph, tmp / name, fmt)
         version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))
+        _note_digests(tmp, ("ciro.owl", "ciro-base.owl", "ciro-full.owl", "ciro.ttl", "imports/ciro-external.owl"),
+                      "parent")
         for child in track(children, "writing the release", unit="writer"):  # a bar on a terminal, as before forking
             child.wait()
         graphs = None  # noqa: F841 - dropped before the last steps
@@ -375,15 +379,36 @@ def _release_free_memory() -> None:
         pass
 
 
-def _write_manifest(tmp: Path, layout: Layout, version: str, release_date: str | None) -> None:
-    def digest(name: str) -> str:
-        with (tmp / name).open("rb") as handle:  # in chunks: the largest files are hundreds of MB at scale
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:  # in chunks: the largest files are hundreds of MB at scale
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
-    # Two threads: hashlib and file reads release the GIL, so the ~1.3 GB of a 100,000-item release hash on
-    # both cores.
+
+_DIGESTS = ".digests-{}.json"  # a writer's notes in the temporary folder, read (and removed) by _write_manifest
+
+
+def _note_digests(tmp: Path, names: tuple[str, ...], writer: str) -> None:
+    """The sha256 of each file a writer made, taken by that process as soon as it is done (the manifest's hashing,
+    ~1.3 GB at 100,000 items, then runs while the other process still writes, not after both)."""
+    digests = {name: _digest(tmp / name) for name in names}
+    (tmp / _DIGESTS.format(writer)).write_text(json.dumps(digests), encoding="utf-8")
+
+
+def _noted_digests(tmp: Path) -> dict[str, str]:
+    noted: dict[str, str] = {}
+    for path in sorted(tmp.glob(_DIGESTS.format("*"))):
+        noted.update(json.loads(path.read_text(encoding="utf-8")))
+        path.unlink()
+    return noted
+
+
+def _write_manifest(tmp: Path, layout: Layout, version: str, release_date: str | None) -> None:
+    noted = _noted_digests(tmp)
+    rest = [name for name in RELEASE_FILES[:-1] if name not in noted]
+    # Two threads for the files no writer noted: hashlib and file reads release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        digests = list(pool.map(digest, RELEASE_FILES[:-1]))
+        noted |= dict(zip(rest, pool.map(lambda name: _digest(tmp / name), rest), strict=True))
+    digests = [noted[name] for name in RELEASE_FILES[:-1]]
     files = [{"file": name, "sha256": sha, "size": (tmp / name).stat().st_size}
              for name, sha in zip(RELEASE_FILES[:-1], digests, strict=True)]
     manifest = {
