@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -190,11 +191,22 @@ SOURCE_DIGEST_METHOD = (
 def source_digest(layout: Layout) -> str:
     """The digest of every input of the release (see SOURCE_DIGEST_METHOD)."""
     inputs = [layout.schema, layout.schema.parent / "ciro-rules.shacl.ttl"]
-    inputs += [p for p in layout.instances.rglob("*") if p.is_file()]
     inputs += sorted(layout.imports.glob("*.tsv")) if layout.imports.is_dir() else []
+    root = layout.root
+    files = {str(p.relative_to(root)): str(p) for p in inputs}
+    # instances/ walked with os.walk and plain strings: pathlib's rglob, relative_to and sorting by parts cost
+    # ~2 s for the 47,000 files of a 100,000-item KB (the same paths, in the same order: Path order is the order
+    # of their parts, which for these relative paths is the order of the part tuples compared below)
+    base = str(root) + os.sep
+    for folder, _dirs, names in os.walk(layout.instances):
+        for name in names:
+            full = os.path.join(folder, name)
+            if os.path.isfile(full):
+                files[full[len(base):] if full.startswith(base) else os.path.relpath(full, root)] = full
     hasher = hashlib.sha256()
-    for path in sorted(inputs):
-        hasher.update(str(path.relative_to(layout.root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for shown in sorted(files, key=lambda rel: rel.split(os.sep)):
+        with open(files[shown], "rb") as handle:
+            hasher.update(shown.encode() + b"\0" + handle.read() + b"\0")
     return hasher.hexdigest()
 
 
