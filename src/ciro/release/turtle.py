@@ -32,6 +32,13 @@ _SUBJECT, _VERB, _OBJECT = 0, 1, 2
 _NIL = frozenset({RDF.nil})
 _TYPE = frozenset({RDF.type})
 _FIRST_TWO = frozenset({RDF.type, RDFS.label})
+# rdflib's terms derive from abc.ABC: isinstance() on them runs ABCMeta's check in Python, and the writer asks
+# millions of times, so the exact type is tested first (the release holds plain URIRef, BNode and Literal).
+def _is_bnode(node) -> bool:
+    kind = type(node)
+    return kind is BNode or (kind is not URIRef and kind is not Literal and isinstance(node, BNode))
+
+
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _INDENT = "    "
 
@@ -66,7 +73,7 @@ class _Writer:
         return prefix
 
     def pname(self, uri, generate: bool) -> str | None:
-        if not isinstance(uri, URIRef):
+        if type(uri) is not URIRef and not isinstance(uri, URIRef):
             return None
         known = self.pnames[generate]
         if uri in known:
@@ -118,10 +125,11 @@ class _Writer:
                 predicates.add(p)
                 for o in objects:
                     references[o] += 1
-                    if type(o) is Literal:
+                    kind = type(o)
+                    if kind is Literal:
                         if o.datatype:
                             datatypes.add(o.datatype)
-                    elif references[o] == 1:
+                    elif kind is not BNode and references[o] == 1:
                         pname(o, False)
         for p in sorted(predicates - _TYPE, key=str):
             pname(p, True)
@@ -134,7 +142,7 @@ class _Writer:
         # rdflib sorts (is a blank node, references, term); terms of one type compare as strings
         references = self.references
         rest = sorted((s for s in self.spo if s not in seen),
-                      key=lambda s: (isinstance(s, BNode), references[s], str(s)))
+                      key=lambda s: (_is_bnode(s), references[s], str(s)))
         return top + rest
 
     def chunks(self):
@@ -153,7 +161,7 @@ class _Writer:
 
     def statement(self, subject) -> None:
         self.done.add(subject)
-        if isinstance(subject, BNode) and self.references[subject] == 0:
+        if _is_bnode(subject) and self.references[subject] == 0:
             self.out.append("\n" + _INDENT * self.depth + "[]")
         else:
             self.out.append("\n" + _INDENT * self.depth + self.label(subject, _SUBJECT))
@@ -187,7 +195,7 @@ class _Writer:
 
     def node(self, node, newline: bool) -> None:
         out = self.out
-        if isinstance(node, BNode) and node not in self.done and self.references[node] <= 1:
+        if _is_bnode(node) and node not in self.done and self.references[node] <= 1:
             if not newline:
                 out.append(" ")
             if self._is_list(node):
