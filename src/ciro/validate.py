@@ -557,9 +557,14 @@ def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> d
 
     def clean(record: Record) -> dict:
         slots = index.slots[index.class_of(record.kind)]
-        kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None
-                and not out.failed(record.name, k, _MALFORMED)}
+        if none_failed:
+            kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None}
+        else:
+            kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None
+                    and not out.failed(record.name, k, _MALFORMED)}
         return kept | {"id": record.id}
+
+    none_failed = isinstance(out, _NothingFailed)
 
     data: dict[str, list[dict]] = {kind: [] for kind in kb.data}
     items: dict[int, dict] = {}
