@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import tempfile
 from collections.abc import Callable
 
@@ -34,6 +35,14 @@ class Helper:
                 os.unlink(self.path)
             except OSError:
                 pass
+
+    def cancel(self) -> None:
+        """Stop a helper whose result is not wanted any more, and clean up after it."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.result()
 
 
 def start_helper(job: Callable[[], object], prefix: str) -> Helper | None:

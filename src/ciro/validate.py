@@ -158,10 +158,13 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
         if record.parent is not None:
             continue  # checked with its parent, where the schema says what it may be
         class_name = index.class_of(record.kind)
+        passed = kb.prechecked.get(id(record))  # checked where its file was parsed (_schema_precheck)
+        if passed is True:
+            continue
         if class_name not in checks:
             checks[class_name] = compile_check(defs, class_name)
         instance = _as_json(record.data)
-        if checks[class_name] is not None and checks[class_name](instance):
+        if passed is None and checks[class_name] is not None and checks[class_name](instance):
             continue
         if class_name not in validators:
             validators[class_name] = jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{class_name}"})
@@ -187,6 +190,35 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
             info = slots.get(slot)
             if info and info.required and isinstance(value, str) and not value.strip():
                 out.add(record, slot, f"{slot} is empty", "schema")
+
+
+def _schema_precheck(layout: Layout):
+    """The schema layer's yes/no check of a record (curate/jsoncheck.py), for the loader to run where each file is
+    parsed (in the parse helper for its share of the files): per record True (valid), False (jsonschema is to
+    say why) or None (an evidence item, checked with its record, or a class with no compiled check). None when
+    the schema cannot be read: the layers report that."""
+    from .curate.jsoncheck import compile_check
+
+    try:
+        index, defs = schema_index(layout.schema), json_schema(layout.schema)["$defs"]
+    except Exception:  # noqa: BLE001
+        return None
+    checks: dict = {}
+
+    def precheck(records: list[Record]) -> tuple:
+        found = []
+        for record in records:
+            if record.parent is not None:
+                found.append(None)
+                continue
+            class_name = index.class_of(record.kind)
+            if class_name not in checks:
+                checks[class_name] = compile_check(defs, class_name)
+            check = checks[class_name]
+            found.append(None if check is None else bool(check(_as_json(record.data))))
+        return tuple(found)
+
+    return precheck
 
 
 def _as_json(value):
@@ -340,11 +372,12 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, whole: _Whol
                         f"{at.file}:{at.line}", "reference")
     by_label = {" ".join(str(r.data.get("label")).casefold().split()): rid for rid, r in ids.first.items()}
     stated: dict = {}  # (record, relation) -> its links, shared by that record's evidence items
+    linking = _slots_where(index, lambda slot, info: slot != "id" and (info.reference or info.range == "uriorcurie"))
     for record in kb.records:
-        class_name = index.class_of(record.kind)
-        for slot, info in index.slots[class_name].items():
-            if slot != "id" and (info.reference or info.range == "uriorcurie") and not out.failed(record.name, slot):
-                values = record.data.get(slot)
+        class_name, data = index.class_of(record.kind), record.data
+        for slot, info in linking[class_name]:
+            if slot in data and not out.failed(record.name, slot):  # (a field not there has no values)
+                values = data[slot]
                 for n, value in enumerate(_values(values)):
                     _check_reference(kb, index, out, ids, by_label, record, info, value,
                                      n if isinstance(values, list) else None)
@@ -352,6 +385,19 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, whole: _Whol
             _check_claim(record, index, out, ids, kb.unread_ids, stated)
     _check_cycles(ids, index, out, whole)
     return ids
+
+
+_SLOTS_WHERE: dict[tuple[int, object], tuple[SchemaIndex, dict]] = {}  # holding the index: its id stays its own
+
+
+def _slots_where(index: SchemaIndex, keep) -> dict[str, list[tuple[str, SlotInfo]]]:
+    """class -> its (slot, info) pairs that `keep` keeps, in the schema's order: the per-record loops of the layers
+    look only at those (at scale, most of a record's slots are not links)."""
+    key = (id(index), keep.__code__)
+    if key not in _SLOTS_WHERE:
+        _SLOTS_WHERE[key] = index, {c: [(s, i) for s, i in slots.items() if keep(s, i)]
+                                    for c, slots in index.slots.items()}
+    return _SLOTS_WHERE[key][1]
 
 
 def mechanism_links(ids: _Ids, index: SchemaIndex) -> dict[str, list[str]]:
@@ -511,9 +557,14 @@ def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> d
 
     def clean(record: Record) -> dict:
         slots = index.slots[index.class_of(record.kind)]
-        kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None
-                and not out.failed(record.name, k, _MALFORMED)}
+        if none_failed:
+            kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None}
+        else:
+            kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None
+                    and not out.failed(record.name, k, _MALFORMED)}
         return kept | {"id": record.id}
+
+    none_failed = isinstance(out, _NothingFailed)
 
     data: dict[str, list[dict]] = {kind: [] for kind in kb.data}
     items: dict[int, dict] = {}
@@ -531,24 +582,39 @@ def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> d
 
 
 def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, schema_path: Path):
+    data = _rdf_data(kb, index, out, ids)
+    return data, _rdf_names(ids, schema_path)
+
+
+def _rdf_names(ids: _Ids, schema_path: Path) -> dict[str, str]:
+    """IRI -> the record id it stands for (SHACL results name IRIs)."""
     from .curate.rdf import RdfMapper
 
-    data = _rdf_data(kb, index, out, ids)
     mapper = RdfMapper.from_schema(schema_path)
-    names = {str(mapper.iri(rid)): rid for rid in ids.first}
-    return data, names
+    return {str(mapper.iri(rid)): rid for rid in ids.first}
 
 
 def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,
                  engine: str):
-    from .shacl import RULES_FILE, ShapesError, check_records
+    from .shacl import ShapesError, check_records
 
     try:  # the engine is chosen in ciro.shacl; both give the same results (tests compare them)
         run = check_records(data, layout, index.prefixes, index.slot_predicates, engine)
     except ShapesError as exc:  # an ill-formed rule: one line naming the shape and the parameter
-        out.problems.append(Problem(f"schema/{RULES_FILE}", 0, "", "", f"shapes graph: {exc}", "shacl"))
+        _shacl_merge(("shapes", str(exc)), names, index, out, report)
         return
-    report.shacl_results, report.graph, report.shacl_notes = run.results, run.graph, run.notes
+    _shacl_merge(("run", run.results, run.notes, run.graph), names, index, out, report)
+
+
+def _shacl_merge(found: tuple, names: dict[str, str], index: SchemaIndex, out: _Collector, report: Report):
+    """Report what the SHACL layer found: ("shapes", why the shapes graph is refused) or ("run", results, notes,
+    graph)."""
+    from .shacl import RULES_FILE
+
+    if found[0] == "shapes":  # an ill-formed rule: one line naming the shape and the parameter
+        out.problems.append(Problem(f"schema/{RULES_FILE}", 0, "", "", f"shapes graph: {found[1]}", "shacl"))
+        return
+    report.shacl_results, report.shacl_notes, report.graph = found[1:]
     done: set[tuple[str, str]] = set()  # one problem per (record, field): a rule's own message wins
     for result in report.shacl_results:
         name = names.get(result.focus, result.focus)
@@ -559,6 +625,79 @@ def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collecto
 
 
 
+# --- SHACL ahead: the RDF and SHACL layers in a forked helper, beside the layers before them ---------------------
+# SHACL is the longest layer at scale, and it needs only the RDF data: the records without their malformed values
+# and duplicate ids. In a KB where nothing is malformed (most runs at scale) those are the records as read, so a
+# helper forked right after loading converts and validates them while this process runs the schema, identifier
+# and lifecycle layers. When those layers find that the RDF data differ from what the helper used (a malformed
+# value, a duplicate id), the helper is stopped and the two layers run here as before: the result is the same.
+AHEAD_MIN = 5000  # records below which the helper does not pay for itself
+
+
+class _NothingFailed:
+    """The collector as the RDF layer would see it if no layer reported anything."""
+
+    @staticmethod
+    def failed(*_args) -> bool:
+        return False
+
+    @staticmethod
+    def cover(*_args) -> None:
+        pass
+
+
+def _first_ids(kb: LoadedKB) -> dict[str, Record]:
+    """Each usable id's first record: what the identifier layer finds when no id is malformed."""
+    first: dict[str, Record] = {}
+    for record in kb.records:
+        rid = record.id
+        if rid is not None and rid not in first:
+            first[rid] = record
+    return first
+
+
+def _start_ahead(kb: LoadedKB, index: SchemaIndex, layout: Layout, shacl: bool, engine: str):
+    """The forked helper running the RDF and SHACL layers on the records as read, or None."""
+    if not shacl or engine != "fast" or len(kb.records) < AHEAD_MIN or (os.cpu_count() or 1) < 2 \
+            or not hasattr(os, "fork") or os.environ.get("CIRO_DEBUG") or os.environ.get("CIRO_SHACL_PROCESSES") == "1":
+        return None
+    from .forked import start_helper
+    from .shacl import ShapesError, check_records
+
+    def job() -> tuple:
+        data = _rdf_data(kb, index, _NothingFailed(), _Ids(first=_first_ids(kb)))
+        try:  # split as in this process: a third process, that has a core of its own once the layers here are done
+            run = check_records(data, layout, index.prefixes, index.slot_predicates, engine)
+        except ShapesError as exc:
+            return "shapes", str(exc)
+        return "run", run.results, run.notes, run.graph
+
+    return start_helper(job, "ciro-shacl-ahead-")
+
+
+def _rdf_as_ahead(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> bool:
+    """Whether _rdf_data(kb, index, out, ids) gives the data the helper used; the collector is left as _rdf_data
+    leaves it."""
+    same, seen = True, set()
+    for record in kb.records:
+        rid = record.id
+        kept = ids.first.get(rid) is record
+        if kept != (rid is not None and rid not in seen):
+            same = False
+        seen.add(rid)
+        if not kept and record.parent is not None:
+            out.cover(record.parent.name, "has_evidence", "rdf")
+    malformed = {name for (name, _slot), stages in out._stages.items() if not stages.isdisjoint(_MALFORMED)}
+    if malformed:
+        for record in kb.records:
+            if record.name in malformed:
+                slots = index.slots[index.class_of(record.kind)]
+                if any(k in slots and k != "has_evidence" and v is not None and out.failed(record.name, k, _MALFORMED)
+                       for k, v in record.data.items()):
+                    return False
+    return same
+
+
 # --- term lifecycle: the id ledger, obsolete records -----------------------------------------------------
 
 def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout,
@@ -567,16 +706,17 @@ def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Id
     from .curate.lifecycle import SCHEMA_IDS_BELOW, TERM_KINDS, read_ledger
 
     deprecated = {rid: r for rid, r in ids.first.items() if r.data.get("deprecated") is True}
+    links = _slots_where(index, lambda _slot, info: info.reference and not info.inlined)
     for record in ids.first.values():
-        class_name = index.class_of(record.kind)
+        class_name, data = index.class_of(record.kind), record.data
         if record.data.get("deprecated") is not True:
             for slot in ("replaced_by", "consider", "obsolescence_reason"):
                 if record.data.get(slot) is not None:
                     out.add(record, slot, f"{slot} is only for an obsolete record (add deprecated: true)", "reference")
-        for slot, info in index.slots[class_name].items():
-            if not info.reference or info.inlined or out.failed(record.name, slot):
+        for slot, _info in links[class_name]:
+            if slot not in data or out.failed(record.name, slot):  # (a field not there has no values)
                 continue
-            for value in _values(record.data.get(slot)):
+            for value in _values(data[slot]):
                 if record.data.get("deprecated") is True and slot not in ("replaced_by", "consider"):
                     out.add(record, slot, "an obsolete record keeps no links: move them to its replacement",
                             "reference")
@@ -639,17 +779,79 @@ def _release_layer(kb: LoadedKB, out: _Collector, ids: _Ids, layout: Layout, who
 
 # --- layer 6: quotes ------------------------------------------------------------------------------------
 
-def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report: Report) -> None:
-    texts = {}
+class _QuoteWork:
+    """The quote layer's costly part, done ahead (beside the SHACL helper) or as it goes: each kept text read once
+    (or the error reading it), each quote split once, and whether it is in its publication's text."""
+
+    def __init__(self, sources: Path):
+        self.sources = sources
+        self.texts: dict[str, object] = {}  # source name -> its text, or the exception reading it
+        self.parts: dict[int, list[str]] = {}  # id(record) -> split_quote(its quote)
+        self.found: dict[tuple[int, int], bool] = {}  # (id(record), id(text)) -> whether its parts are there
+
+    def text(self, name: str):
+        if name not in self.texts:
+            try:
+                self.texts[name] = read_source_text(self.sources / name)
+            except Exception as exc:  # noqa: BLE001 - raised again where the layer reads it
+                self.texts[name] = exc
+        found = self.texts[name]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def split(self, record: Record, quote: str) -> list[str]:
+        if id(record) not in self.parts:
+            self.parts[id(record)] = split_quote(quote)
+        return self.parts[id(record)]
+
+    def find(self, record: Record, parts: list[str], text) -> bool:
+        key = (id(record), id(text))
+        if key not in self.found:
+            self.found[key] = find_parts(parts, text.normalised)
+        return self.found[key]
+
+
+def _quote_names(ids: _Ids):
+    """(publication id, record, its source text's name) for each publication naming one."""
     for pid, pub in ids.first.items():
         name = pub.data.get("source_text")
-        if pub.kind != "publications" or not isinstance(name, str) or out.failed(pid, "source_text"):
+        if pub.kind == "publications" and isinstance(name, str):
+            yield pid, pub, name
+
+
+def _quote_work(kb: LoadedKB, ids: _Ids, sources: Path) -> _QuoteWork:
+    """What the quote layer will ask, asked before the layers it waits for have run (their problems decide only
+    which of the answers it uses)."""
+    work, texts = _QuoteWork(sources), {}
+    for pid, _pub, name in _quote_names(ids):
+        if not (Path(name).is_absolute() or ".." in Path(name).parts):
+            try:
+                texts[pid] = work.text(name)
+            except Exception:  # noqa: BLE001 - the layer reports it
+                pass
+    for record in kb.records:
+        if record.kind == "evidence" and kb.selected(record.file):
+            quote, pid = record.data.get("quote"), record.data.get("publication")
+            if isinstance(quote, str) and isinstance(pid, str):
+                parts = work.split(record, quote)
+                if parts and pid in texts:
+                    work.find(record, parts, texts[pid])
+    return work
+
+
+def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report: Report,
+                 work: _QuoteWork | None = None) -> None:
+    work = work or _QuoteWork(sources)
+    texts = {}
+    for pid, pub, name in _quote_names(ids):
+        if out.failed(pid, "source_text"):
             continue
         if Path(name).is_absolute() or ".." in Path(name).parts:
             out.add(pub, "source_text", f"'{name}' must be a path inside instances/sources/", "quote")
             continue
         try:
-            texts[pid] = read_source_text(sources / name)
+            texts[pid] = work.text(name)
         except FileNotFoundError:
             out.add(pub, "source_text", f"kept source text '{name}' not found in instances/sources/", "quote")
         except UnicodeDecodeError as exc:
@@ -666,13 +868,13 @@ def _quote_layer(kb: LoadedKB, out: _Collector, ids: _Ids, sources: Path, report
         if not isinstance(quote, str) or not isinstance(pid, str) or out.failed(record.name, "quote") \
                 or out.failed(record.name, "publication"):
             continue
-        parts = split_quote(quote)
+        parts = work.split(record, quote)
         if not parts:
             out.add(record, "quote", "quote is empty", "quote")
             continue
         if pid not in texts:
             continue  # the publication or its source text is reported already
-        if find_parts(parts, texts[pid].normalised):
+        if work.find(record, parts, texts[pid]):
             report.quotes_checked += 1
             report.checked[record.file] = report.checked.get(record.file, 0) + 1
             continue
@@ -709,9 +911,10 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
     return _run_layers(kb, layout, shacl, engine)[0]
 
 
-def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _Whole | None = None):
+def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _Whole | None = None, idle=None):
     """validate_loaded, and what curate/incremental.py keeps of the run: (report, collector, ids, iri -> id);
-    `whole` when `kb` holds only some files of the KB (the others' results are kept)."""
+    `whole` when `kb` holds only some files of the KB (the others' results are kept); `idle()` is run while the
+    SHACL helper works, if there is one."""
     from .shacl import ENGINES
 
     if engine not in ENGINES:
@@ -725,18 +928,44 @@ def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _
     else:
         index = _guard("schema", out, schema_index, layout.schema)
     if index is not None:
+        ahead = _start_ahead(kb, index, layout, shacl, engine)
         _guard("schema", out, _schema_layer, kb, index, out, layout.schema)
         ids = _guard("reference", out, _rules_layer, kb, index, out, whole) or _Ids()
         _guard("reference", out, _lifecycle_layer, kb, index, out, ids, layout, whole)
         _guard("reference", out, _release_layer, kb, out, ids, layout, whole)
-        converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
-        names = converted[1] if converted is not None else {}
-        if converted is not None and shacl:
-            _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)
-        _guard("quote", out, _quote_layer, kb, out, ids, layout.sources, report)
+        found, quotes = _ahead_result(ahead, kb, index, out, ids, layout, idle)
+        if found is not None:
+            names = found[1]
+            _guard("shacl", out, _shacl_merge, found[0], names, index, out, report)
+        else:
+            converted = _guard("rdf", out, _rdf_layer, kb, index, out, ids, layout.schema)
+            names = converted[1] if converted is not None else {}
+            if converted is not None and shacl:
+                _guard("shacl", out, _shacl_layer, *converted, index, out, layout, report, engine)
+        _guard("quote", out, _quote_layer, kb, out, ids, layout.sources, report, quotes)
     problems = [p for p in out.problems if kb.selected(p.file)]
     report.problems = sorted(problems, key=problem_order)
     return report, out, ids, names
+
+
+def _ahead_result(ahead, kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout, idle=None):
+    """((what the SHACL helper found, iri -> id), the quote layer's work done while it ran), or (None, that work)
+    when the RDF and SHACL layers are to run here (no helper, data that differ, a helper that failed)."""
+    if ahead is None:
+        return None, None
+    try:  # any surprise here: the layers run here, and meet it themselves
+        same = _rdf_as_ahead(kb, index, out, ids)
+        names = _rdf_names(ids, layout.schema) if same else None
+    except Exception:  # noqa: BLE001
+        same = False
+    if not same:
+        ahead.cancel()
+        return None, None
+    quotes = _quote_work(kb, ids, layout.sources)
+    if idle is not None:
+        idle()
+    found = ahead.result()
+    return ((found, names) if found is not None else None), quotes
 
 
 def problem_order(p: Problem):
@@ -773,12 +1002,22 @@ def validate(paths: list[Path] | None = None, layout: Layout | None = None, shac
                 return report, None
         parsed = ParseCache.for_project(layout.root) if cache else None
         kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [],
-                        cache=parsed)
-        report, out, ids, names = _run_layers(kb, layout, shacl, engine)
+                        cache=parsed, precheck=_schema_precheck(layout) if layout.schema.is_file() else None)
+        early: dict = {}  # keep_results' work on the records alone, done while the SHACL helper runs
+
+        def idle() -> None:
+            from .curate.incremental import kept_exports
+
+            try:
+                early["exports"] = kept_exports(layout, kb, parsed)
+            except Exception:  # noqa: BLE001 - keep_results does it again, and meets it there
+                pass
+
+        report, out, ids, names = _run_layers(kb, layout, shacl, engine, idle=idle if whole else None)
         if whole:
             from .curate.incremental import keep_results
 
-            keep_results(layout, shacl, engine, kb, report, out, names, parsed, started)
+            keep_results(layout, shacl, engine, kb, report, out, names, parsed, started, early.get("exports"))
         return report, kb
     finally:
         if paused:

@@ -30,7 +30,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-__all__ = ["keep_results", "run_incremental"]
+__all__ = ["keep_results", "kept_exports", "run_incremental"]
 
 FORMAT = 1
 # The label hint's key for a value 'None': every record without a label has it; such a run is not kept.
@@ -148,34 +148,37 @@ def _signature(path: str, started: int) -> tuple | None:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-def _status(record, index) -> str:
+def _status(record, index, check_curie=None) -> str:
     """How the identifier layer sees the record's own id: ok, bad (malformed), or noid."""
-    from ..validate import _check_curie
+    if check_curie is None:
+        from ..validate import _check_curie as check_curie
 
     rid = record.id
     if rid is None:
         return "noid"
     external = index.class_of(record.kind) == "ExternalTerm"
-    if _check_curie(rid, index, external) is not None or external == rid.startswith("CIRO:"):
+    if check_curie(rid, index, external) is not None or external == rid.startswith("CIRO:"):
         return "bad"
     return "ok"
 
 
 def _exports(records, unread, index, sources: Path) -> dict:
     """key -> the tuple of this file's entries for it, in the order its records are written."""
+    from ..validate import _check_curie
+
     out: dict[str, list] = {}
     for r in records:
         data = r.data
         broader = tuple(b for b in _as_list(data.get("broader_mechanisms")) if isinstance(b, str))
         source = data.get("source_text")
-        out.setdefault("i:" + r.name, []).append((
-            r.kind, r.where("id").line, _status(r, index), data.get("deprecated") is True,
+        out.setdefault("i:" + r.name, []).append((  # (r.lines.get: r.where(...).line without a Location)
+            r.kind, r.lines.get("id", r.line), _status(r, index, _check_curie), data.get("deprecated") is True,
             _plain(data.get("replaced_by")), _plain(data.get("therapy_kind")), _plain(data.get("origin")), broader,
             _plain(source), _text_digest(sources, _plain(source)) if r.kind == "publications" else ""))
         label = data.get("label")
         if label is not None:  # as the label hint reads labels: any value, as text
             out.setdefault("l:" + _norm(label), []).append(
-                (r.name, r.id, str(index.class_of(r.kind)), r.where("label").line, _plain(label)))
+                (r.name, r.id, str(index.class_of(r.kind)), r.lines.get("label", r.line), _plain(label)))
     for rid in unread:
         out.setdefault("i:" + rid, []).append(("unread",))
     return {k: tuple(v) for k, v in out.items()}
@@ -485,8 +488,43 @@ def _ledger_digest(layout) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest() if path.is_file() else ""
 
 
-def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict, parsed, started: int) -> None:
-    """After a full run over all of instances/: keep each file's results for the next incremental run."""
+def kept_exports(layout, kb, parsed) -> dict | None:
+    """What each file exports (keep_results' costliest part, from the records alone): `ciro validate` has it done
+    while the SHACL helper runs, where this process would wait. None when keep_results is to do it."""
+    from .schemaindex import schema_index
+
+    if parsed is None or not layout.schema.is_file():
+        return None
+    try:
+        index = schema_index(layout.schema)
+    except Exception:  # noqa: BLE001 - the run reports it
+        return None
+    from ..validate import _load_patterns
+
+    _load_patterns(index.prefixes)
+    return _all_exports(layout, kb, index, _by_file(kb), _unread(parsed))
+
+
+def _by_file(kb) -> dict[str, list]:
+    by_file: dict[str, list] = {f: [] for f in kb.files}
+    for r in kb.records:
+        by_file[r.file].append(r)
+    return by_file
+
+
+def _unread(parsed) -> dict[str, tuple]:
+    return {shown: tuple(entry[2]) for (shown, _kind), (_digest, entry) in parsed.used.items()}
+
+
+def _all_exports(layout, kb, index, by_file: dict, unread: dict) -> dict:
+    sources = layout.sources  # (a new Path each time: once, not per file)
+    return {f: _exports(by_file[f], unread.get(f, ()), index, sources) for f in kb.files}
+
+
+def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict, parsed, started: int,
+                 exports: dict | None = None) -> None:
+    """After a full run over all of instances/: keep each file's results for the next incremental run (`exports`:
+    kept_exports(), when it was done already)."""
     from .schemaindex import schema_index
 
     if engine != "fast" or parsed is None or not layout.schema.is_file():
@@ -498,17 +536,17 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     from ..validate import _load_patterns
 
     _load_patterns(index.prefixes)
-    by_file: dict[str, list] = {f: [] for f in kb.files}
-    for r in kb.records:
-        by_file[r.file].append(r)
+    by_file = _by_file(kb)
     per_file = _per_file(kb, report, names, kb.files, set(kb.files))
     if per_file is None or any(_UNKEPT in keys for keys in out.reads.values()):
         return
-    unread: dict[str, tuple] = {}
+    unread = _unread(parsed)
     state = _State()
-    for (shown, _kind), (digest, entry) in parsed.used.items():
-        state.digests[shown], unread[shown] = digest, tuple(entry[2])
-    all_exports = {f: _exports(by_file[f], unread.get(f, ()), index, layout.sources) for f in kb.files}
+    for (shown, _kind), (digest, _entry) in parsed.used.items():
+        state.digests[shown] = digest
+    sources, root = layout.sources, str(layout.root.absolute())  # (each a new Path: once, not per file)
+    all_exports = exports if exports is not None and exports.keys() == set(kb.files) else \
+        _all_exports(layout, kb, index, by_file, unread)
     keys: dict[str, list] = {}
     for f in kb.files:
         for key, part in all_exports[f].items():
@@ -520,7 +558,7 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     table: dict[str, list] = {}  # built in one pass (state.put keeps an index up to date, one file at a time)
     for f in kb.files:
         state.digests.setdefault(f, _NONE)
-        signature = _signature(os.path.join(layout.root.absolute(), f), started)
+        signature = _signature(os.path.join(root, f), started)
         if signature is not None:
             state.stats[f] = signature
         reads = sorted(_reads(by_file[f], unread.get(f, ()), index, up) | out.reads.get(f, set()))
@@ -534,7 +572,7 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
         if texts:
             state.texts[f] = texts
             for name, _digest in texts:
-                _trust_source(state, layout.sources, name, started)
+                _trust_source(state, sources, name, started)
     shards: list[dict] = [{} for _ in range(SHARDS)]
     for key, entry in table.items():
         shards[_shard(key)][key] = entry

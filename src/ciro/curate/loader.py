@@ -81,6 +81,8 @@ class LoadedKB:
     problems: list[Problem] = field(default_factory=list)
     context_files: set[str] = field(default_factory=set)  # read only so references resolve; not reported
     unread_ids: set[str] = field(default_factory=set)  # ids declared in files that could not be read
+    prechecked: dict[int, object] = field(default_factory=dict, repr=False)  # id(record) -> what load_paths'
+    # `precheck` said of it, for the records of the files parsed in this run
 
     @cached_property
     def _named(self) -> dict[str, Record]:
@@ -322,8 +324,30 @@ def _parse(text: str):
     return _parse_checked(text)
 
 
+class _FastLoader(_Loader):
+    """The C loader with a cheaper tag resolution: LibYAML composes, but calls back into Python for every node
+    (resolve, and descend/ascend for path resolvers, which SafeLoader has none of). A plain scalar's tag depends
+    only on its text (the implicit resolvers' patterns), so short ones are remembered (keys, enum values, ids), and
+    the path-resolver calls go to C builtins that do nothing of note: no Python frame per node."""
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit, _tags=_tags, _resolve=_Loader.resolve):
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _tags.get(value)
+            if tag is None:
+                tag = _resolve(self, kind, value, implicit)
+                if len(value) <= 64 and len(_tags) < 200_000:
+                    _tags[value] = tag
+            return tag
+        return _resolve(self, kind, value, implicit)
+
+    descend_resolver = staticmethod(slice)  # (parent, index) -> a throwaway slice
+    ascend_resolver = staticmethod(tuple)  # () -> ()
+
+
 def _parse_fast(text: str):
-    loader = _Loader(text)
+    loader = _FastLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -498,7 +522,7 @@ def _prepare(path: Path, shown: str, cache=None) -> tuple:
     key, digest = (shown, kind), cache.digest(raw) if cache is not None else b""
     entry = cache.get(key, digest) if cache is not None else None
     if entry is not None:
-        return "entry", kind, entry
+        return "entry", kind, entry, key, digest
     return "parse", kind, key, digest, raw
 
 
@@ -507,6 +531,9 @@ def _apply(kb: LoadedKB, step: tuple) -> None:
         kb.problems.append(step[1])
         return
     kind, (records, problems, unread) = step[1], step[2]
+    checked = step[5] if len(step) > 5 else None
+    if checked is not None and len(checked) == len(records):
+        kb.prechecked.update(zip(map(id, records), checked, strict=True))
     for record in records:
         kb.records.append(record)
         if record.parent is None:
@@ -527,12 +554,15 @@ def _parse_file(kind: str, shown: str, raw: bytes) -> tuple[list[Record], list[P
     return part.records, part.problems, []
 
 
-def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = (), cache=None) -> LoadedKB:
+def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = (), cache=None,
+               precheck=None) -> LoadedKB:
     """Read every record file under `paths`; problems are collected in the result, never raised.
 
     Files under `context` that are not under `paths` are read first, only so that references resolve;
     their problems are marked as not selected (see LoadedKB.selected). `cache` (a parsecache.ParseCache) reuses
-    what an unchanged file gave last time; it is saved at the end.
+    what an unchanged file gave last time; it is saved at the end. `precheck(records)` (a tuple, one value per
+    record) runs on each file's records where the file is parsed, in the parse helper for its share: its values
+    are in kb.prechecked (none for a file the cache held, or when it raised).
     """
     kb = LoadedKB()
     base = base.absolute() if base is not None else None
@@ -555,16 +585,25 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
         if len(seen) <= len(extra):
             kb.context_files.add(shown)
         todo.append((path, shown))
-    helper, mine = None, todo
-    if cache is None and _parallel(len(todo)):  # (with a cache, most files are not parsed at all)
-        cut = len(todo) - int(len(todo) * _HELPER_SHARE)
-        helper = _start_helper(todo[cut:])
-        mine = todo[:cut] if helper is not None else todo
-    steps = [_read_step(path, shown, cache) for path, shown in track(mine, "reading instances", unit="file")]
+    helper, mine, theirs_at = None, range(len(todo)), []
+    if _parallel(len(todo)):
+        # Every 20 files, the helper takes the last _HELPER_OF_20: each folder's files are in both shares (those of
+        # mechanisms/, with their evidence, are the longest; a cut by position gave the parent most of the work).
+        theirs_at = [n for n in range(len(todo)) if n % 20 >= 20 - _HELPER_OF_20]
+        helper = _start_helper([todo[n] for n in theirs_at], cache, precheck)
+        if helper is not None:
+            mine = [n for n in range(len(todo)) if n % 20 < 20 - _HELPER_OF_20]
+    steps: list = [None] * len(todo)
+    for n in track(mine, "reading instances", unit="file"):
+        steps[n] = _read_step(*todo[n], cache, precheck)
     if helper is not None:
         theirs = helper.result()
-        steps += theirs if theirs is not None and len(theirs) == len(todo) - len(mine) else \
-            [_read_step(path, shown, None) for path, shown in todo[len(mine):]]  # the helper failed: read them here
+        theirs = [_from_helper(step, cache) for step in theirs] \
+            if theirs is not None and len(theirs) == len(theirs_at) else None
+        if theirs is None or None in theirs:  # the helper failed: read its files here
+            theirs = [_read_step(*todo[n], cache, precheck) for n in theirs_at]
+        for n, step in zip(theirs_at, theirs, strict=True):
+            steps[n] = step
     for (_path, shown), step in zip(todo, steps, strict=True):
         if step[0] != "internal":
             step = _guarded(_apply, kb, step) or ("done",)
@@ -576,7 +615,7 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
     return kb
 
 
-def _read_step(path: Path, shown: str, cache) -> tuple:
+def _read_step(path: Path, shown: str, cache, precheck=None) -> tuple:
     """_prepare, with the file parsed (and put in the cache) when it has to be."""
     step = _guarded(_prepare, path, shown, cache)
     if step[0] == "parse":
@@ -586,8 +625,18 @@ def _read_step(path: Path, shown: str, cache) -> tuple:
             return entry
         if cache is not None:
             cache.put(key, digest, entry)
-        step = ("entry", kind, entry)
+        step = ("entry", kind, entry, key, digest, _prechecked(precheck, entry))
     return step
+
+
+def _prechecked(precheck, entry: tuple):
+    """precheck(the file's records), or None (no precheck, or it raised: the caller's own check meets that)."""
+    if precheck is None:
+        return None
+    try:
+        return precheck(entry[0])
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _guarded(run, *args):
@@ -604,7 +653,8 @@ def _guarded(run, *args):
 # forked second process reads and parses the last part of them and hands the records back pickled, through a
 # temporary file. It is forked before any file is read, so the two share little memory to copy on write.
 PARALLEL_MIN = 2000  # fewer files than this: not worth starting a process and sending the records back
-_HELPER_SHARE = 0.65  # the helper's share of the files (the main process also walks the folders, unpickles)
+_HELPER_OF_20 = 10  # the helper's share of the files, in twentieths (it also pickles what it parsed, and the main
+# process walks the folders and unpickles it)
 
 
 def _parallel(files: int) -> bool:
@@ -612,7 +662,32 @@ def _parallel(files: int) -> bool:
         and not os.environ.get("CIRO_DEBUG") and os.environ.get("CIRO_PARSE_PROCESSES") != "1"
 
 
-def _start_helper(todo: list[tuple[Path, str]]):
+def _start_helper(todo: list[tuple[Path, str]], cache=None, precheck=None):
     from ..forked import start_helper
 
-    return start_helper(lambda: [_read_step(path, shown, None) for path, shown in todo], "ciro-parse-")
+    return start_helper(lambda: [_helper_step(path, shown, cache, precheck) for path, shown in todo], "ciro-parse-")
+
+
+def _helper_step(path: Path, shown: str, cache, precheck=None) -> tuple:
+    """_read_step in the helper, whose copy of the cache is thrown away: a file the cache holds comes back as
+    ("hit", cache key, digest), taken from the parent's cache; one parsed, with its key and digest, for the parent to
+    put in its cache."""
+    step = _guarded(_prepare, path, shown, cache)
+    if step[0] == "entry" and cache is not None:
+        return "hit", step[3], step[4]
+    if step[0] == "parse":
+        kind, key, digest, raw = step[1:]
+        entry = _guarded(_parse_file, kind, shown, raw)
+        return entry if entry[0] == "internal" else ("entry", kind, entry, key, digest, _prechecked(precheck, entry))
+    return step
+
+
+def _from_helper(step: tuple, cache) -> tuple | None:
+    """A helper's step as the parent's own: the cache's entry for a hit, a parsed file put in the cache; None when
+    the parent's cache does not hold a hit after all."""
+    if step[0] == "hit":
+        entry = cache.get(step[1], step[2])
+        return None if entry is None else ("entry", step[1][1], entry)
+    if step[0] == "entry" and cache is not None and len(step) > 5:
+        cache.put(step[3], step[4], step[2])
+    return step

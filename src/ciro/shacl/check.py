@@ -56,12 +56,13 @@ def validate_graph(data: Graph, shapes: Graph, engine: str = "fast") -> ShaclRun
 
 
 def check_records(data: dict[str, list[dict]], layout: Layout, prefixes: dict[str, str], slots: dict[str, str],
-                  engine: str = "fast") -> ShaclRun:
+                  engine: str = "fast", split: bool = True) -> ShaclRun:
     """The SHACL layer of `ciro validate`: the records (KnowledgeBase slot -> records) against the project's
     shapes (`shapes_graph(layout)`), as ShaclResult objects. The fast engine works on the records directly
     (no rdflib graph); "pyshacl" builds the rdflib graph and runs the reference engine. Both give the same
     results (tests compare them). `prefixes` shorten values in messages; `slots` (predicate IRI -> slot name)
-    name the field."""
+    name the field. `split`: the fast engine may fork a helper for some of the shapes (False where another
+    process has the second core already)."""
     _check_engine(engine)
     shapes = shapes_graph(layout)
     compiled = compile_shapes(shapes)  # first: an ill-formed shapes graph stops both engines before any work
@@ -70,7 +71,7 @@ def check_records(data: dict[str, list[dict]], layout: Layout, prefixes: dict[st
 
         graph = kb_to_graph(data, layout.schema)
         return ShaclRun(engine, run_shacl(graph, layout, prefixes, slots), [], graph)
-    run = run_shapes(compiled, TripleIndex.from_records(data, layout.schema), split=True)  # _as_results: a set
+    run = run_shapes(compiled, TripleIndex.from_records(data, layout.schema), split=split)  # _as_results: a set
     return ShaclRun(engine, _as_results(run.violations, shapes, prefixes, slots), run.notes)
 
 
