@@ -1002,18 +1002,26 @@ def validate(paths: list[Path] | None = None, layout: Layout | None = None, shac
                 return report, None
         parsed = ParseCache.for_project(layout.root) if cache else None
         kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [],
-                        cache=parsed, precheck=_schema_precheck(layout) if layout.schema.is_file() else None)
-        early: dict = {}  # keep_results' work on the records alone, done while the SHACL helper runs
+                        cache=parsed, precheck=_schema_precheck(layout) if layout.schema.is_file() else None,
+                        save=False)
+        early: dict = {}  # the parse cache's save and keep_results' work on the records alone, done while the
+        # SHACL helper runs (where this process would wait), else after the layers
 
         def idle() -> None:
             from .curate.incremental import kept_exports
 
-            try:
-                early["exports"] = kept_exports(layout, kb, parsed)
-            except Exception:  # noqa: BLE001 - keep_results does it again, and meets it there
-                pass
+            if parsed is not None:
+                parsed.save()
+                early["saved"] = True
+            if whole:
+                try:
+                    early["exports"] = kept_exports(layout, kb, parsed)
+                except Exception:  # noqa: BLE001 - keep_results does it again, and meets it there
+                    pass
 
-        report, out, ids, names = _run_layers(kb, layout, shacl, engine, idle=idle if whole else None)
+        report, out, ids, names = _run_layers(kb, layout, shacl, engine, idle=idle)
+        if parsed is not None and not early.get("saved"):
+            parsed.save()
         if whole:
             from .curate.incremental import keep_results
 
