@@ -49,8 +49,8 @@ def test_build_in_one_process_is_byte_identical(fresh_release, layout, tmp_path,
 
 @pytest.mark.parametrize("failing", ["ciro-base.owl", "ciro.jsonld", "ciro-data.ttl", "ciro-simple.owl"])
 def test_a_failing_writer_fails_the_build_with_one_line(tmp_path, monkeypatch, failing):
-    """ciro-base.owl and ciro.jsonld are written by the ontology child, ciro-data.ttl by the data child,
-    ciro-simple.owl by the parent."""
+    """ciro-base.owl is written by the parent, ciro.jsonld and ciro-simple.owl by the products child,
+    ciro-data.ttl by the data child."""
     import ciro.release.build as build
     import ciro.release.products as products
 

@@ -125,7 +125,8 @@ def test_a_failed_shacl_ahead_helper_is_made_good(tmp_path, monkeypatch):
     alone = _validate(root)
     monkeypatch.delenv("CIRO_SHACL_PROCESSES")
     seen = _ahead_runs(monkeypatch)
-    monkeypatch.setattr(forked.Helper, "result", lambda self: None)  # as if the helper died
+    real = forked.Helper.result
+    monkeypatch.setattr(forked.Helper, "result", lambda self: real(self) and None)  # as if the helper died
     assert _validate(root) == alone
     assert seen["here"] == 1
 
@@ -191,3 +192,34 @@ def test_the_schema_precheck_comes_back_from_the_parse_helper(tmp_path, monkeypa
     here = {id(r): flag for records in by_file.values() for r, flag in zip(records, check(records), strict=True)}
     assert kb.prechecked == here
     assert False in here.values() and True in here.values()
+
+
+def test_results_kept_beside_the_shacl_helper_are_those_kept_without_it(tmp_path, monkeypatch):
+    """A full run with a cache keeps each file's results (curate/incremental.py); what each file exports is then
+    computed while the SHACL helper runs: the kept state is the one a one-process run keeps."""
+    import marshal
+
+    from ciro.curate import incremental
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the helper needs two cores")
+    monkeypatch.setenv("CI", "true")
+    root = tmp_path / "kb"
+    generate(400, root, seed=2)
+
+    def kept(xdg: str) -> dict:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / xdg))
+        result = CliRunner().invoke(main, ["validate", "--root", str(root)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        state = marshal.loads(incremental._state_path(root).read_bytes()[4:])
+        return {k: v for k, v in state.items() if k not in ("stats", "tstats")}  # (stat trust depends on timing)
+
+    monkeypatch.setenv("CIRO_SHACL_PROCESSES", "1")
+    alone = kept("alone")
+    monkeypatch.delenv("CIRO_SHACL_PROCESSES")
+    seen = _ahead_runs(monkeypatch)
+    early = []
+    real = incremental.kept_exports
+    monkeypatch.setattr(incremental, "kept_exports", lambda *args: early.append(1) or real(*args))
+    assert kept("ahead") == alone
+    assert seen["started"] == 1 and seen["here"] == 0 and early == [1]

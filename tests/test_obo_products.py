@@ -200,3 +200,27 @@ def test_oak_reads_the_obographs_release(fresh_release):
 def test_products_are_in_the_catalog_or_manifest(fresh_release, name):
     manifest = json.loads((fresh_release / "release-manifest.json").read_text())
     assert name in {f["file"] for f in manifest["files"]}
+
+
+def test_json_at_writes_what_json_dumps_with_indent_writes():
+    """ciro.json's node texts (obo._json_at, written by hand for speed) are json.dumps(indent=1, sort_keys=True,
+    ensure_ascii=False) re-indented, on random nested values of every JSON type and awkward strings."""
+    import random
+
+    from ciro.release.obo import _json_at
+
+    rnd = random.Random(0)
+    leaves = ["a", 'é"\\\n\t', "", "\u2028\x00", True, False, None, 3, -1.5, 10**20]
+
+    def value(depth: int = 0):
+        r = rnd.random()
+        if depth > 3 or r < 0.3:
+            return rnd.choice(leaves)
+        if r < 0.65:
+            return {rnd.choice(["b", "a", "é", "", "Z"]): value(depth + 1) for _ in range(rnd.randint(0, 4))}
+        return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+
+    for _ in range(3000):
+        v, depth = value(), rnd.randint(0, 5)
+        expected = json.dumps(v, indent=1, sort_keys=True, ensure_ascii=False).replace("\n", "\n" + " " * depth)
+        assert _json_at(v, depth) == expected, (v, depth)

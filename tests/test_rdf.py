@@ -52,3 +52,22 @@ def test_the_mapper_sees_an_edited_schema(tmp_path):
     assert RdfMapper.from_schema(schema) is first  # unchanged: compiled once
     schema.write_text(schema.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert RdfMapper.from_schema(schema) is not first
+
+
+def test_plain_literal_is_what_rdflibs_constructor_makes():
+    """rdf.plain_literal skips rdflib's Literal constructor for plain strings: the same term in every respect."""
+    import pickle
+
+    from rdflib import Literal
+
+    from ciro.curate.rdf import plain_literal
+
+    texts = ["", "PTEN loss", " padded ", "line\nbreak", 'quote " and \\', "émigré ∆ 𝔸", "\ud800 lone surrogate",
+             "1", "true", "2012-01-01", "x" * 10_000, "\u00e9" + "\u0301", "NUL\x00"]
+    for text in texts:
+        fast, slow = plain_literal(text), Literal(text)
+        assert type(fast) is Literal and fast == slow and hash(fast) == hash(slow) and str(fast) == str(slow)
+        assert {s: getattr(fast, s) for s in Literal.__slots__} == {s: getattr(slow, s) for s in Literal.__slots__}
+        assert fast.n3() == slow.n3() and fast.value == slow.value and fast.toPython() == slow.toPython()
+        assert pickle.loads(pickle.dumps(fast)) == slow
+    assert plain_literal(5) == Literal(5)  # not a str: rdflib's constructor decides

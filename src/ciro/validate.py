@@ -557,9 +557,14 @@ def _rdf_data(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) -> d
 
     def clean(record: Record) -> dict:
         slots = index.slots[index.class_of(record.kind)]
-        kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None
-                and not out.failed(record.name, k, _MALFORMED)}
+        if none_failed:
+            kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None}
+        else:
+            kept = {k: v for k, v in record.data.items() if k in slots and k != "has_evidence" and v is not None
+                    and not out.failed(record.name, k, _MALFORMED)}
         return kept | {"id": record.id}
+
+    none_failed = isinstance(out, _NothingFailed)
 
     data: dict[str, list[dict]] = {kind: [] for kind in kb.data}
     items: dict[int, dict] = {}
@@ -906,9 +911,10 @@ def validate_loaded(kb: LoadedKB, layout: Layout, shacl: bool = True, engine: st
     return _run_layers(kb, layout, shacl, engine)[0]
 
 
-def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _Whole | None = None):
+def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _Whole | None = None, idle=None):
     """validate_loaded, and what curate/incremental.py keeps of the run: (report, collector, ids, iri -> id);
-    `whole` when `kb` holds only some files of the KB (the others' results are kept)."""
+    `whole` when `kb` holds only some files of the KB (the others' results are kept); `idle()` is run while the
+    SHACL helper works, if there is one."""
     from .shacl import ENGINES
 
     if engine not in ENGINES:
@@ -927,7 +933,7 @@ def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _
         ids = _guard("reference", out, _rules_layer, kb, index, out, whole) or _Ids()
         _guard("reference", out, _lifecycle_layer, kb, index, out, ids, layout, whole)
         _guard("reference", out, _release_layer, kb, out, ids, layout, whole)
-        found, quotes = _ahead_result(ahead, kb, index, out, ids, layout)
+        found, quotes = _ahead_result(ahead, kb, index, out, ids, layout, idle)
         if found is not None:
             names = found[1]
             _guard("shacl", out, _shacl_merge, found[0], names, index, out, report)
@@ -942,7 +948,7 @@ def _run_layers(kb: LoadedKB, layout: Layout, shacl: bool, engine: str, whole: _
     return report, out, ids, names
 
 
-def _ahead_result(ahead, kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout):
+def _ahead_result(ahead, kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout, idle=None):
     """((what the SHACL helper found, iri -> id), the quote layer's work done while it ran), or (None, that work)
     when the RDF and SHACL layers are to run here (no helper, data that differ, a helper that failed)."""
     if ahead is None:
@@ -956,6 +962,8 @@ def _ahead_result(ahead, kb: LoadedKB, index: SchemaIndex, out: _Collector, ids:
         ahead.cancel()
         return None, None
     quotes = _quote_work(kb, ids, layout.sources)
+    if idle is not None:
+        idle()
     found = ahead.result()
     return ((found, names) if found is not None else None), quotes
 
@@ -994,12 +1002,30 @@ def validate(paths: list[Path] | None = None, layout: Layout | None = None, shac
                 return report, None
         parsed = ParseCache.for_project(layout.root) if cache else None
         kb = load_paths(targets, base=layout.root, context=[layout.instances] if paths and inside else [],
-                        cache=parsed, precheck=_schema_precheck(layout) if layout.schema.is_file() else None)
-        report, out, ids, names = _run_layers(kb, layout, shacl, engine)
+                        cache=parsed, precheck=_schema_precheck(layout) if layout.schema.is_file() else None,
+                        save=False)
+        early: dict = {}  # the parse cache's save and keep_results' work on the records alone, done while the
+        # SHACL helper runs (where this process would wait), else after the layers
+
+        def idle() -> None:
+            from .curate.incremental import kept_exports
+
+            if parsed is not None:
+                parsed.save()
+                early["saved"] = True
+            if whole:
+                try:
+                    early["exports"] = kept_exports(layout, kb, parsed)
+                except Exception:  # noqa: BLE001 - keep_results does it again, and meets it there
+                    pass
+
+        report, out, ids, names = _run_layers(kb, layout, shacl, engine, idle=idle)
+        if parsed is not None and not early.get("saved"):
+            parsed.save()
         if whole:
             from .curate.incremental import keep_results
 
-            keep_results(layout, shacl, engine, kb, report, out, names, parsed, started)
+            keep_results(layout, shacl, engine, kb, report, out, names, parsed, started, early.get("exports"))
         return report, kb
     finally:
         if paused:

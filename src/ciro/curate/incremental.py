@@ -31,7 +31,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-__all__ = ["keep_results", "run_incremental"]
+__all__ = ["keep_results", "kept_exports", "run_incremental"]
 
 FORMAT = 2  # 2: a head and parts, in a folder per project
 # The label hint's key for a value 'None': every record without a label has it; such a run is not kept.
@@ -586,8 +586,43 @@ def _ledger_digest(layout) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest() if path.is_file() else ""
 
 
-def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict, parsed, started: int) -> None:
-    """After a full run over all of instances/: keep each file's results for the next incremental run."""
+def kept_exports(layout, kb, parsed) -> dict | None:
+    """What each file exports (keep_results' costliest part, from the records alone): `ciro validate` has it done
+    while the SHACL helper runs, where this process would wait. None when keep_results is to do it."""
+    from .schemaindex import schema_index
+
+    if parsed is None or not layout.schema.is_file():
+        return None
+    try:
+        index = schema_index(layout.schema)
+    except Exception:  # noqa: BLE001 - the run reports it
+        return None
+    from ..validate import _load_patterns
+
+    _load_patterns(index.prefixes)
+    return _all_exports(layout, kb, index, _by_file(kb), _unread(parsed))
+
+
+def _by_file(kb) -> dict[str, list]:
+    by_file: dict[str, list] = {f: [] for f in kb.files}
+    for r in kb.records:
+        by_file[r.file].append(r)
+    return by_file
+
+
+def _unread(parsed) -> dict[str, tuple]:
+    return {shown: tuple(entry[2]) for (shown, _kind), (_digest, entry) in parsed.used.items()}
+
+
+def _all_exports(layout, kb, index, by_file: dict, unread: dict) -> dict:
+    sources = layout.sources  # (a new Path each time: once, not per file)
+    return {f: _exports(by_file[f], unread.get(f, ()), index, sources) for f in kb.files}
+
+
+def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict, parsed, started: int,
+                 exports: dict | None = None) -> None:
+    """After a full run over all of instances/: keep each file's results for the next incremental run (`exports`:
+    kept_exports(), when it was done already)."""
     from .schemaindex import schema_index
 
     if engine != "fast" or parsed is None or not layout.schema.is_file():
@@ -599,18 +634,17 @@ def keep_results(layout, shacl: bool, engine: str, kb, report, out, names: dict,
     from ..validate import _load_patterns
 
     _load_patterns(index.prefixes)
-    by_file: dict[str, list] = {f: [] for f in kb.files}
-    for r in kb.records:
-        by_file[r.file].append(r)
+    by_file = _by_file(kb)
     per_file = _per_file(kb, report, names, kb.files, set(kb.files))
     if per_file is None or any(_UNKEPT in keys for keys in out.reads.values()):
         return
-    unread: dict[str, tuple] = {}
+    unread = _unread(parsed)
     state = _State()
-    for (shown, _kind), (digest, entry) in parsed.used.items():
-        state.digests[shown], unread[shown] = digest, tuple(entry[2])
+    for (shown, _kind), (digest, _entry) in parsed.used.items():
+        state.digests[shown] = digest
     sources, root = layout.sources, str(layout.root.absolute())  # (each a new Path: once, not per file)
-    all_exports = {f: _exports(by_file[f], unread.get(f, ()), index, sources) for f in kb.files}
+    all_exports = exports if exports is not None and exports.keys() == set(kb.files) else \
+        _all_exports(layout, kb, index, by_file, unread)
     keys: dict[str, list] = {}
     for f in kb.files:
         for key, part in all_exports[f].items():

@@ -555,12 +555,13 @@ def _parse_file(kind: str, shown: str, raw: bytes) -> tuple[list[Record], list[P
 
 
 def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] = (), cache=None,
-               precheck=None) -> LoadedKB:
+               precheck=None, save: bool = True) -> LoadedKB:
     """Read every record file under `paths`; problems are collected in the result, never raised.
 
     Files under `context` that are not under `paths` are read first, only so that references resolve;
     their problems are marked as not selected (see LoadedKB.selected). `cache` (a parsecache.ParseCache) reuses
-    what an unchanged file gave last time; it is saved at the end. `precheck(records)` (a tuple, one value per
+    what an unchanged file gave last time; it is saved at the end (unless `save` is False: the caller saves it).
+    `precheck(records)` (a tuple, one value per
     record) runs on each file's records where the file is parsed, in the parse helper for its share: its values
     are in kb.prechecked (none for a file the cache held, or when it raised).
     """
@@ -610,7 +611,7 @@ def load_paths(paths: list[Path], base: Path | None = None, context: list[Path] 
         if step[0] == "internal":
             kb.problems.append(Problem(shown, 1, "", "", f"internal error while reading ({step[1]}); please report it",
                                        "internal"))
-    if cache is not None:
+    if cache is not None and save:
         cache.save()
     return kb
 
@@ -653,8 +654,8 @@ def _guarded(run, *args):
 # forked second process reads and parses the last part of them and hands the records back pickled, through a
 # temporary file. It is forked before any file is read, so the two share little memory to copy on write.
 PARALLEL_MIN = 2000  # fewer files than this: not worth starting a process and sending the records back
-_HELPER_OF_20 = 11  # the helper's share of the files, in twentieths (the main process also walks the folders and
-# unpickles what the helper parsed)
+_HELPER_OF_20 = 10  # the helper's share of the files, in twentieths (it also pickles what it parsed, and the main
+# process walks the folders and unpickles it)
 
 
 def _parallel(files: int) -> bool:

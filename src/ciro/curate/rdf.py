@@ -8,12 +8,24 @@ emits no blank node for the KnowledgeBase container.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-__all__ = ["SlotRule", "ClassRule", "RdfMapper", "kb_to_graph"]
+__all__ = ["SlotRule", "ClassRule", "RdfMapper", "kb_to_graph", "plain_literal"]
+
+
+def plain_literal(text: str) -> Literal:
+    """Literal(text) for a str with no datatype and no language, made without rdflib's constructor: what it does
+    for such a value comes down to these four fields (tests/test_rdf.py compares the two on awkward strings), and
+    it costs ~2.5 us of Python per literal, a large share of building a 100,000-item release's graphs."""
+    if type(text) is not str:
+        return Literal(text)
+    literal = str.__new__(Literal, text)
+    literal._language = literal._datatype = literal._ill_typed = None
+    literal._value = text
+    return literal
 
 # LinkML built-in types that become typed literals; plain strings stay plain (as LinkML emits them).
 _DATATYPES = {
@@ -38,6 +50,10 @@ class SlotRule:
     enum_values: tuple[tuple[str, URIRef], ...] = ()
     inlined_class: str | None = None
 
+    @cached_property
+    def meanings(self) -> dict[str, URIRef]:  # enum value -> its meaning's IRI, made once (not once per value mapped)
+        return dict(self.enum_values)
+
 
 @dataclass(frozen=True)
 class ClassRule:
@@ -55,6 +71,7 @@ class RdfMapper:
         self.classes = classes
         self.expand = expand
         self.tree_slots = tree_slots  # KnowledgeBase slot -> record class
+        self._iris: dict[str, URIRef] = {}  # CURIE -> its IRI while kb_to_graph runs (see _node)
 
     @classmethod
     def from_schema(cls, schema_path: Path) -> RdfMapper:
@@ -66,10 +83,18 @@ class RdfMapper:
     def iri(self, curie: str) -> URIRef:
         return URIRef(self.expand(curie))
 
+    def _node(self, curie: str) -> URIRef:
+        """iri(), made once per CURIE while a graph is built: an id is named again by every reference to it, and
+        rdflib's URIRef constructor is Python code; kb_to_graph empties the table when it is done."""
+        found = self._iris.get(curie)
+        if found is None:
+            found = self._iris[curie] = URIRef(self.expand(curie))
+        return found
+
     def add_record(self, graph: Graph, class_name: str, record: dict) -> None:
         """Add the triples of one record (and of its inlined records) to `graph`."""
         rule = self.classes[class_name]
-        subject = self.iri(str(record["id"]))
+        subject = self._node(str(record["id"]))
         graph.add((subject, RDF.type, rule.class_iri))
         for slot in rule.slots:
             value = record.get(slot.name)
@@ -83,15 +108,15 @@ class RdfMapper:
     def _object(self, graph: Graph, slot: SlotRule, item):
         if slot.kind == "inlined":
             self.add_record(graph, slot.inlined_class, item)
-            return self.iri(str(item["id"]))
+            return self._node(str(item["id"]))
         if slot.kind == "iri":
-            return self.iri(str(item))
+            return self._node(str(item))
         if slot.kind == "enum":
-            values = dict(slot.enum_values)
-            return values.get(str(item), Literal(str(item)))
+            meaning = slot.meanings.get(str(item))
+            return meaning if meaning is not None else Literal(str(item))
         if slot.datatype is not None:
             return Literal(item, datatype=slot.datatype)
-        return Literal(str(item))
+        return plain_literal(str(item))
 
 
 @cache
@@ -169,7 +194,10 @@ def kb_to_graph(data: dict[str, list[dict]], schema_path: Path, graph: Graph | N
     """All records of a KB dict (KnowledgeBase slot -> records) as one RDF graph."""
     mapper = RdfMapper.from_schema(schema_path)
     graph = graph if graph is not None else Graph()
-    for slot, records in data.items():
-        for record in records:
-            mapper.add_record(graph, mapper.tree_slots[slot], record)
+    try:
+        for slot, records in data.items():
+            for record in records:
+                mapper.add_record(graph, mapper.tree_slots[slot], record)
+    finally:
+        mapper._iris.clear()  # the mapper is cached per schema: keep no KB's IRIs alive after the graph is built
     return graph

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -190,11 +191,22 @@ SOURCE_DIGEST_METHOD = (
 def source_digest(layout: Layout) -> str:
     """The digest of every input of the release (see SOURCE_DIGEST_METHOD)."""
     inputs = [layout.schema, layout.schema.parent / "ciro-rules.shacl.ttl"]
-    inputs += [p for p in layout.instances.rglob("*") if p.is_file()]
     inputs += sorted(layout.imports.glob("*.tsv")) if layout.imports.is_dir() else []
+    root = layout.root
+    files = {str(p.relative_to(root)): str(p) for p in inputs}
+    # instances/ walked with os.walk and plain strings: pathlib's rglob, relative_to and sorting by parts cost
+    # ~2 s for the 47,000 files of a 100,000-item KB (the same paths, in the same order: Path order is the order
+    # of their parts, which for these relative paths is the order of the part tuples compared below)
+    base = str(root) + os.sep
+    for folder, _dirs, names in os.walk(layout.instances):
+        for name in names:
+            full = os.path.join(folder, name)
+            if os.path.isfile(full):
+                files[full[len(base):] if full.startswith(base) else os.path.relpath(full, root)] = full
     hasher = hashlib.sha256()
-    for path in sorted(inputs):
-        hasher.update(str(path.relative_to(layout.root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for shown in sorted(files, key=lambda rel: rel.split(os.sep)):
+        with open(files[shown], "rb") as handle:
+            hasher.update(shown.encode() + b"\0" + handle.read() + b"\0")
     return hasher.hexdigest()
 
 
@@ -228,28 +240,30 @@ def build_release(layout: Layout, out_dir: Path | None = None, progress: Callabl
     # third of steps 2 and 3 at 10,000 items. Nothing these steps make is cyclic garbage worth collecting.
     # Only the records go on: the reading's by-field locations and the report are dropped, so that the graphs
     # reuse their memory (and a forked child does not share it).
-    data = kb.data
+    records = [kb.data]  # handed over, not kept here: _write_release drops the records once they are mapped
     del kb, report
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _write_release(layout, data, out_dir, progress, step, release_date, started)
+        return _write_release(layout, records, out_dir, progress, step, release_date, started)
     finally:
         if collecting:
             gc.enable()
 
 
-def _write_release(layout: Layout, data: dict[str, list[dict]], out_dir: Path, progress, step, release_date: str | None,
-                   started: float) -> Path:
+def _write_release(layout: Layout, records: list[dict[str, list[dict]]], out_dir: Path, progress, step,
+                   release_date: str | None, started: float) -> Path:
     """Steps 2 to 7 of `build_release`. Each graph is dropped as soon as its files are written (the peak
     memory of a build is the largest of its steps'). Two parts run in forked child processes beside this one
     (fork.py; inline where there is no second core): the data graph, which shares nothing with the ontology,
-    while the OWL graphs are built, and, once they are, ciro.owl and the files written from the same graph."""
+    while the OWL graphs are built, and, once they are, ODK's products and the JSON-LD, while this process runs
+    QC and writes ciro.owl, its variants, its Turtle and the import module (two halves of about equal cost)."""
     from ..curate.schemaindex import _linkml_version, cached_text, generate_json_schema, schema_digest
     from ..shacl import RULES_FILE, generate_shacl
     from ..versions import kept_releases
 
     t0 = time.perf_counter()
+    data = records.pop()  # the one reference: dropped below once the graphs are built and the data child is done
     try:
         tables = read_tables(layout.imports)
     except TableError as err:
@@ -264,30 +278,30 @@ def _write_release(layout: Layout, data: dict[str, list[dict]], out_dir: Path, p
         def write_data() -> None:
             (tmp / "ciro.sssom.tsv").write_text(mapping_set(data, model_for(layout.schema)), encoding="utf-8")
             _serialize(data_graph(data, layout.schema), tmp / "ciro-data.ttl", "turtle")
+            _note_digests(tmp, ("ciro.sssom.tsv", "ciro-data.ttl"), "data")
 
         data_child = Child(write_data)
         children.append(data_child)
         graphs = build_graphs(data, layout.schema, release_date, tables, with_data=False)
 
-        def write_ontology() -> None:
-            # ciro.owl, its Turtle and JSON-LD, the variants and the import module, in a child (fork.py).
-            # ciro-base.owl and ciro-full.owl copy the text of the subjects they share with ciro.owl from it
-            # (rdfxml.Rendered): the three differ only in their headers and the merged import module.
-            owl = write_rdfxml(graphs.main, tmp / "ciro.owl", record=True)
-            write_rdfxml(graphs.base, tmp / "ciro-base.owl", reuse=owl)
-            write_rdfxml(graphs.full, tmp / "ciro-full.owl", reuse=owl)
-            del owl
-            for graph, name, fmt in ((graphs.main, "ciro.ttl", "turtle"), (graphs.main, "ciro.jsonld", "json-ld"),
-                                     (graphs.external, "imports/ciro-external.owl", "xml")):
-                _release_free_memory()  # what the last writer freed, while the other process still runs
-                _serialize(graph, tmp / name, fmt)
+        def write_products() -> None:
+            # ODK's class-level products, from the classified, relaxed, reduced full release (release/products.py),
+            # and the JSON-LD, in a child (fork.py): about half of what is left to write at any size.
+            write_odk_products(graphs.full, qc_namespaces(layout.schema, tables).prefixes, tmp)
+            _release_free_memory()  # what the products freed, before the JSON-LD's buffers
+            _serialize(graphs.main, tmp / "ciro.jsonld", "json-ld")
+            _note_digests(tmp, ("ciro-simple.owl", "ciro.obo", "ciro.json", "ciro.jsonld"), "products")
 
-        # The ontology child starts writing while this process runs QC (nothing leaves the temporary folder unless
-        # QC passes: a QC error stops the child and removes the folder), unless the data child still runs: three
-        # processes at once would hold three copies of what they touch (at 100,000 items, over 2 GB).
-        _release_free_memory()  # the graphs' building's freed buffers (see above)
-        if not data_child.running():
-            children.append(Child(write_ontology))
+        # The products child starts as soon as the data child is done (three processes at once would hold three
+        # copies of what they touch: at 100,000 items, over 2 GB); it writes while this process runs QC and then
+        # writes the rest (nothing leaves the temporary folder unless QC passes: a QC error stops the child and
+        # removes the folder).
+        data_child.wait()
+        # The records are not needed any more (at 100,000 items, hundreds of MB): freed before the products child
+        # is forked, so that neither process keeps them; then the freed buffers go back to the system (see above).
+        data = None
+        _release_free_memory()
+        children.append(Child(write_products))
         qc = release_qc(graphs, layout.schema, tables)
         step(2, f"built OWL graphs ({len(graphs.main)} triples, {len(graphs.external)} in the import module); "
                 f"QC: {qc.summary()}", t0)
@@ -295,16 +309,23 @@ def _write_release(layout: Layout, data: dict[str, list[dict]], out_dir: Path, p
             shown = "\n".join("  " + "\t".join((f.rule, f.subject, f.property, f.value))
                               for f in qc.at("ERROR")[:20])
             raise BuildError(f"QC found {len(qc.at('ERROR'))} error(s), {out_dir} left unchanged:\n{shown}")
-        if len(children) == 1:
-            data_child.wait()
-            children.append(Child(write_ontology))
-        version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))
 
         t0 = time.perf_counter()
-        # ODK's class-level products, from the classified, relaxed, reduced full release (release/products.py).
-        # The graphs stay referenced until the child is done: dropping them here would write to (and so copy)
-        # every page the child still shares.
-        write_odk_products(graphs.full, qc_namespaces(layout.schema, tables).prefixes, tmp)
+        # ciro.owl, its Turtle, the variants and the import module, here. ciro-base.owl and ciro-full.owl copy the
+        # text of the subjects they share with ciro.owl from it (rdfxml.Rendered): the three differ only in their
+        # headers and the merged import module. The graphs stay referenced until the child is done: dropping them
+        # here would write to (and so copy) every page the child still shares.
+        owl = write_rdfxml(graphs.main, tmp / "ciro.owl", record=True)
+        write_rdfxml(graphs.base, tmp / "ciro-base.owl", reuse=owl)
+        write_rdfxml(graphs.full, tmp / "ciro-full.owl", reuse=owl)
+        del owl
+        for graph, name, fmt in ((graphs.main, "ciro.ttl", "turtle"),
+                                 (graphs.external, "imports/ciro-external.owl", "xml")):
+            _release_free_memory()  # what the last writer freed, while the other process still runs
+            _serialize(graph, tmp / name, fmt)
+        version = str(graphs.main.value(ONTOLOGY_IRI, OWL.versionInfo))
+        _note_digests(tmp, ("ciro.owl", "ciro-base.owl", "ciro-full.owl", "ciro.ttl", "imports/ciro-external.owl"),
+                      "parent")
         for child in track(children, "writing the release", unit="writer"):  # a bar on a terminal, as before forking
             child.wait()
         graphs = None  # noqa: F841 - dropped before the last steps
@@ -370,15 +391,36 @@ def _release_free_memory() -> None:
         pass
 
 
-def _write_manifest(tmp: Path, layout: Layout, version: str, release_date: str | None) -> None:
-    def digest(name: str) -> str:
-        with (tmp / name).open("rb") as handle:  # in chunks: the largest files are hundreds of MB at scale
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:  # in chunks: the largest files are hundreds of MB at scale
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
-    # Two threads: hashlib and file reads release the GIL, so the ~1.3 GB of a 100,000-item release hash on
-    # both cores.
+
+_DIGESTS = ".digests-{}.json"  # a writer's notes in the temporary folder, read (and removed) by _write_manifest
+
+
+def _note_digests(tmp: Path, names: tuple[str, ...], writer: str) -> None:
+    """The sha256 of each file a writer made, taken by that process as soon as it is done (the manifest's hashing,
+    ~1.3 GB at 100,000 items, then runs while the other process still writes, not after both)."""
+    digests = {name: _digest(tmp / name) for name in names}
+    (tmp / _DIGESTS.format(writer)).write_text(json.dumps(digests), encoding="utf-8")
+
+
+def _noted_digests(tmp: Path) -> dict[str, str]:
+    noted: dict[str, str] = {}
+    for path in sorted(tmp.glob(_DIGESTS.format("*"))):
+        noted.update(json.loads(path.read_text(encoding="utf-8")))
+        path.unlink()
+    return noted
+
+
+def _write_manifest(tmp: Path, layout: Layout, version: str, release_date: str | None) -> None:
+    noted = _noted_digests(tmp)
+    rest = [name for name in RELEASE_FILES[:-1] if name not in noted]
+    # Two threads for the files no writer noted: hashlib and file reads release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        digests = list(pool.map(digest, RELEASE_FILES[:-1]))
+        noted |= dict(zip(rest, pool.map(lambda name: _digest(tmp / name), rest), strict=True))
+    digests = [noted[name] for name in RELEASE_FILES[:-1]]
     files = [{"file": name, "sha256": sha, "size": (tmp / name).stat().st_size}
              for name, sha in zip(RELEASE_FILES[:-1], digests, strict=True)]
     manifest = {

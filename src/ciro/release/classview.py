@@ -151,21 +151,28 @@ def class_view(graph: Graph) -> ClassView:
         """A restriction of one of `supers` is among `wanted` (set look-ups, not a union per class)."""
         return any(not restrictions[s].isdisjoint(wanted) for s in supers if s in restrictions)
 
+    definition_itself = {d: frozenset({d}) for d in definitions}  # set membership: no rdflib __eq__ per class
     inferred: set[tuple[URIRef, URIRef]] = set()
+    candidates = [c for c in classes if c not in deprecated]
     while True:
         found = []
         wanted = {d: [implying(p, f) for p, f in definition.restrictions] for d, definition in definitions.items()}
-        supers_cache: dict[URIRef, set[URIRef]] = {}
+        supers = {cls: up(cls) | {cls} for cls in candidates}
+        # the classes under each class (the closures turned round): a definition with a genus is tried only on the
+        # classes under every genus class, not on every class (a definition x every class was most of the view)
+        below: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for cls, above in supers.items():
+            for s in above:
+                below[s].append(cls)
         for defined, definition in definitions.items():
-            for cls in classes:
-                if cls == defined or cls in deprecated or defined in up(cls):
+            genus = sorted(definition.genus, key=lambda g: len(below.get(g, ())))
+            tried = below.get(genus[0], ()) if genus else candidates
+            for cls in tried:
+                if cls in definition_itself[defined] or defined in supers[cls]:
                     continue
-                supers = supers_cache.get(cls)
-                if supers is None:
-                    supers = supers_cache[cls] = up(cls) | {cls}
-                if not all(g in supers for g in definition.genus):
+                if not all(g in supers[cls] for g in genus):
                     continue
-                if all(holds(supers, w) for w in wanted[defined]):
+                if all(holds(supers[cls], w) for w in wanted[defined]):
                     if cls in definitions and definitions[cls] == definition:
                         continue  # an equivalent definition: not a strict subsumption
                     found.append((cls, defined))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rdflib import Graph, Literal
+from rdflib import Graph
 
+from ..curate.rdf import plain_literal
 from .model import OwlModel
 from .vocab import DEFINITION, OWL, RDF, RDFS
 
@@ -62,5 +63,5 @@ def add_evidence_individuals(graph: Graph, model: OwlModel, data: dict[str, list
         iri = model.expand(eid)
         graph.add((iri, RDF.type, OWL.NamedIndividual))
         graph.add((iri, RDF.type, evidence_class))
-        graph.add((iri, RDFS.label, Literal(label)))
-        graph.add((iri, DEFINITION, Literal(definition)))
+        graph.add((iri, RDFS.label, plain_literal(label)))
+        graph.add((iri, DEFINITION, plain_literal(definition)))

@@ -49,6 +49,16 @@ def _object(pairs: list[tuple[str, str]], depth: int) -> str:
     return "{" + inner + ("," + inner).join(f"{k}: {v}" for k, v in pairs) + "\n" + " " * depth + "}"
 
 
+_PADS = ["\n" + " " * depth for depth in range(64)]
+
+
+def _one(key: str, value: str, depth: int) -> str:
+    """_object([(key, value)], depth), the most common node value ({"@id": ...}, {"@value": ...}), in one step."""
+    if depth + 1 >= len(_PADS):
+        return _object([(key, value)], depth)
+    return "{" + _PADS[depth + 1] + key + ": " + value + _PADS[depth] + "}"
+
+
 class _Writer:
     """Node objects as text, each with its sort key (its json.dumps(sort_keys=True) text)."""
 
@@ -102,7 +112,7 @@ class _Writer:
                 ident = _bnode(o)
             else:
                 ident = str(o)
-            return '{"@id": ' + _key(ident) + "}", _object([('"@id"', _text(ident))], depth)
+            return '{"@id": ' + _key(ident) + "}", _one('"@id"', _text(ident), depth)
         text = str(o)
         if o.datatype:
             if o.datatype in _NATIVE:  # rdflib passes use_native_types as a tuple, always true: JSON values
@@ -117,7 +127,7 @@ class _Writer:
         if o.language:
             return ('{"@language": ' + _key(o.language) + ', "@value": ' + _key(text) + "}",
                     _object([('"@language"', _text(o.language)), ('"@value"', _text(text))], depth))
-        return '{"@value": ' + _key(text) + "}", _object([('"@value"', _text(text))], depth)
+        return '{"@value": ' + _key(text) + "}", _one('"@value"', _text(text), depth)
 
     def node(self, s) -> None:
         ident = str(s) if isinstance(s, URIRef) else _bnode(s)

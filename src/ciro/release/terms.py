@@ -22,6 +22,7 @@ from collections import defaultdict
 
 from rdflib import BNode, Graph, Literal, URIRef
 
+from ..curate.rdf import plain_literal
 from .model import TAXONOMY_SLOTS, TERM_CLASSES, OwlModel
 from .vocab import DEFINITION, DEFINITION_SOURCE, OBOINOWL, OWL, RDF, RDFS, SKOS, XSD, publication_xref
 
@@ -62,10 +63,10 @@ class _Writer:
             return self.iri(item)
         datatype = _DATATYPES.get(rng)
         if isinstance(item, datetime.date):
-            return Literal(item.isoformat())
+            return plain_literal(item.isoformat())
         if datatype is not None:
             return Literal(str(item).lower() if isinstance(item, bool) else str(item), datatype=datatype)
-        return Literal(str(item))
+        return plain_literal(str(item))
 
     def annotate(self, subject, record: dict, skip: set[str]) -> None:
         """Every annotation slot of `record` as an annotation of `subject` (a term, an individual or an axiom)."""
@@ -90,7 +91,7 @@ class _Writer:
             self.annotate(node, item, _NOT_ON_AXIOM)
             xref = publication_xref(self.publications.get(str(item.get("publication")), {}))
             if xref:
-                graph.add((node, OBOINOWL.hasDbXref, Literal(xref)))
+                graph.add((node, OBOINOWL.hasDbXref, plain_literal(xref)))
 
     def term(self, class_name: str, record: dict) -> None:
         model, graph = self.model, self.graph
@@ -99,7 +100,7 @@ class _Writer:
         graph.add((term, RDF.type, OWL.Class))
         deprecated = bool(record.get("deprecated"))
         label = str(record["label"])
-        graph.add((term, RDFS.label, Literal(f"obsolete {label}" if deprecated else label)))
+        graph.add((term, RDFS.label, plain_literal(f"obsolete {label}" if deprecated else label)))
         self.annotate(term, record, {"label", "xrefs"})
         for xref in record.get("xrefs") or []:
             graph.add((term, SKOS.exactMatch, self.iri(xref)))
@@ -114,16 +115,16 @@ class _Writer:
         sources = sorted({x for x in (publication_xref(self.publications.get(str(e["publication"]), {}))
                                       for e in own) if x})
         for source in sources:
-            graph.add((term, DEFINITION_SOURCE, Literal(source)))
+            graph.add((term, DEFINITION_SOURCE, plain_literal(source)))
         if record.get("definition") and sources:
             # The OBO pattern for a definition's references: an annotated definition assertion.
             node = BNode(f"definition_{_local(term)}")
             graph.add((node, RDF.type, OWL.Axiom))
             graph.add((node, OWL.annotatedSource, term))
             graph.add((node, OWL.annotatedProperty, DEFINITION))
-            graph.add((node, OWL.annotatedTarget, Literal(str(record["definition"]))))
+            graph.add((node, OWL.annotatedTarget, plain_literal(str(record["definition"]))))
             for source in sources:
-                graph.add((node, OBOINOWL.hasDbXref, Literal(source)))
+                graph.add((node, OBOINOWL.hasDbXref, plain_literal(source)))
 
         for slot in model.slots_of[class_name]:
             values = record.get(slot)

@@ -32,6 +32,13 @@ _SUBJECT, _VERB, _OBJECT = 0, 1, 2
 _NIL = frozenset({RDF.nil})
 _TYPE = frozenset({RDF.type})
 _FIRST_TWO = frozenset({RDF.type, RDFS.label})
+# rdflib's terms derive from abc.ABC: isinstance() on them runs ABCMeta's check in Python, and the writer asks
+# millions of times, so the exact type is tested first (the release holds plain URIRef, BNode and Literal).
+def _is_bnode(node) -> bool:
+    kind = type(node)
+    return kind is BNode or (kind is not URIRef and kind is not Literal and isinstance(node, BNode))
+
+
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _INDENT = "    "
 
@@ -46,7 +53,8 @@ class _Writer:
         self.store = names.store
         self.prefixes: dict[str, str] = {}  # the prefixes used, as rdflib's serializer records them
         self.rewrite: dict[str, str] = {}
-        self.pnames: dict[tuple[str, bool], str | None] = {}
+        # the pname of an IRI as a subject or object, and as a predicate (which may make an nsN prefix)
+        self.pnames: dict[bool, dict[URIRef, str | None]] = {False: {}, True: {}}
         self.references: Counter = Counter()
         self.done: set = set()
         self.out: list[str] = []
@@ -65,17 +73,17 @@ class _Writer:
         return prefix
 
     def pname(self, uri, generate: bool) -> str | None:
-        if not isinstance(uri, URIRef):
+        if type(uri) is not URIRef and not isinstance(uri, URIRef):
             return None
-        key = (uri, generate)
-        if key in self.pnames:
-            return self.pnames[key]
+        known = self.pnames[generate]
+        if uri in known:
+            return known[uri]
         try:
             prefix, namespace, local = self.names.compute_qname(uri, generate=generate)
         except Exception:
             prefix = self.store.prefix(uri)
             if prefix is None:
-                self.pnames[key] = None
+                known[uri] = None
                 return None
             namespace, local = uri, ""
         local = _PERCENT.sub("\\%", local.replace("(", r"\(").replace(")", r"\)"))
@@ -83,17 +91,24 @@ class _Writer:
             result = None
         else:
             result = f"{self._add_prefix(prefix, namespace)}:{local}"
-        self.pnames[key] = result
+        known[uri] = result
         return result
 
     def label(self, node, position: int) -> str:
-        if type(node) is Literal:
+        kind = type(node)
+        if kind is Literal:
+            if node.datatype is None and not node.language:
+                return node._quote_encode()  # what _literal_n3 returns for a plain literal, without its checks
             return node._literal_n3(use_plain=True, qname_callback=self._datatype)
         if node in _NIL:
             return "()"
-        if position == _VERB and node in _TYPE:
-            return "a"
-        return self.pname(node, position == _VERB) or node.n3()
+        if position == _VERB:
+            return "a" if node in _TYPE else self.pname(node, True) or node.n3()
+        if kind is URIRef:  # the common case, from the cache pname fills: no call, no isinstance
+            known = self.pnames[False].get(node)
+            if known is not None:
+                return known
+        return self.pname(node, False) or node.n3()
 
     def _datatype(self, datatype) -> str | None:
         return self.pname(datatype, False)
@@ -110,10 +125,11 @@ class _Writer:
                 predicates.add(p)
                 for o in objects:
                     references[o] += 1
-                    if type(o) is Literal:
+                    kind = type(o)
+                    if kind is Literal:
                         if o.datatype:
                             datatypes.add(o.datatype)
-                    elif references[o] == 1:
+                    elif kind is not BNode and references[o] == 1:
                         pname(o, False)
         for p in sorted(predicates - _TYPE, key=str):
             pname(p, True)
@@ -126,7 +142,7 @@ class _Writer:
         # rdflib sorts (is a blank node, references, term); terms of one type compare as strings
         references = self.references
         rest = sorted((s for s in self.spo if s not in seen),
-                      key=lambda s: (isinstance(s, BNode), references[s], str(s)))
+                      key=lambda s: (_is_bnode(s), references[s], str(s)))
         return top + rest
 
     def chunks(self):
@@ -145,7 +161,7 @@ class _Writer:
 
     def statement(self, subject) -> None:
         self.done.add(subject)
-        if isinstance(subject, BNode) and self.references[subject] == 0:
+        if _is_bnode(subject) and self.references[subject] == 0:
             self.out.append("\n" + _INDENT * self.depth + "[]")
         else:
             self.out.append("\n" + _INDENT * self.depth + self.label(subject, _SUBJECT))
@@ -179,7 +195,7 @@ class _Writer:
 
     def node(self, node, newline: bool) -> None:
         out = self.out
-        if isinstance(node, BNode) and node not in self.done and self.references[node] <= 1:
+        if _is_bnode(node) and node not in self.done and self.references[node] <= 1:
             if not newline:
                 out.append(" ")
             if self._is_list(node):
