@@ -94,6 +94,14 @@ def _ahead_runs(monkeypatch) -> dict:
     return seen
 
 
+
+def _one_process(monkeypatch, root, variable: str):
+    """The report of a run with that helper kept off (`variable`=1), the variable unset again afterwards."""
+    monkeypatch.setenv(variable, "1")
+    report = _validate(root)
+    monkeypatch.delenv(variable)
+    return report
+
 @pytest.mark.parametrize("inject", [False, True])
 def test_shacl_ahead_says_what_a_one_process_run_says(tmp_path, monkeypatch, inject):
     """Without errors the helper's SHACL results are used; with a malformed value or a duplicate id the RDF data
@@ -104,9 +112,7 @@ def test_shacl_ahead_says_what_a_one_process_run_says(tmp_path, monkeypatch, inj
     monkeypatch.setenv("CI", "true")
     root = tmp_path / "kb"
     generate(400, root, seed=7, inject=inject)
-    monkeypatch.setenv("CIRO_SHACL_PROCESSES", "1")
-    alone = _validate(root)
-    monkeypatch.delenv("CIRO_SHACL_PROCESSES")
+    alone = _one_process(monkeypatch, root, "CIRO_SHACL_PROCESSES")
     seen = _ahead_runs(monkeypatch)
     assert _validate(root) == alone
     assert seen["started"] == 1
@@ -121,9 +127,7 @@ def test_a_failed_shacl_ahead_helper_is_made_good(tmp_path, monkeypatch):
     monkeypatch.setenv("CI", "true")
     root = tmp_path / "kb"
     generate(400, root, seed=3)
-    monkeypatch.setenv("CIRO_SHACL_PROCESSES", "1")
-    alone = _validate(root)
-    monkeypatch.delenv("CIRO_SHACL_PROCESSES")
+    alone = _one_process(monkeypatch, root, "CIRO_SHACL_PROCESSES")
     seen = _ahead_runs(monkeypatch)
     real = forked.Helper.result
     monkeypatch.setattr(forked.Helper, "result", lambda self: real(self) and None)  # as if the helper died
@@ -141,9 +145,7 @@ def test_the_parse_helper_fills_and_reads_the_parse_cache(tmp_path, monkeypatch)
     monkeypatch.setenv("CI", "true")
     root = tmp_path / "kb"
     generate(400, root, seed=5, inject=True)
-    monkeypatch.setenv("CIRO_PARSE_PROCESSES", "1")
-    alone = _validate(root)
-    monkeypatch.delenv("CIRO_PARSE_PROCESSES")
+    alone = _one_process(monkeypatch, root, "CIRO_PARSE_PROCESSES")
     monkeypatch.setattr(loader, "PARALLEL_MIN", 2)
     steps = []
     real = loader._from_helper

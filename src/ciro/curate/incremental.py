@@ -44,9 +44,9 @@ _MAX_SHARE = 0.25  # when a change reaches more files than this share, a full ru
 
 def _state_path(root: Path) -> Path:
     """The kept state's head; its parts are files beside it (one folder per project)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    name = hashlib.sha256(str(root.absolute()).encode()).hexdigest()[:20]
-    return Path(base) / "ciro" / "results" / name / "head.marshal"
+    from ..cachedir import cache_root, project_key
+
+    return cache_root() / "results" / project_key(root) / "head.marshal"
 
 
 def _version(layout, shacl: bool, engine: str) -> str:

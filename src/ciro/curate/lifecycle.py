@@ -90,8 +90,9 @@ def _kept_key(raw: bytes) -> str:
 
 
 def _kept_path(key: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ciro" / "ledger" / f"{key}.marshal"
+    from ..cachedir import cache_root
+
+    return cache_root() / "ledger" / f"{key}.marshal"
 
 
 def _read_kept(key: str) -> tuple[dict, list] | None:

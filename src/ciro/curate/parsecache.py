@@ -20,6 +20,8 @@ import time
 import zlib
 from pathlib import Path
 
+from ..cachedir import cache_root, project_key, restricted_load
+
 __all__ = ["ParseCache", "code_digest"]
 
 FORMAT = 1
@@ -40,13 +42,6 @@ def code_digest() -> str:
     return hasher.hexdigest()[:20]
 
 
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a parse cache")
-        return super().find_class(module, name)
-
-
 class ParseCache:
     """{(shown path, kind): (digest of the bytes, entry)}, kept in SHARDS files by key, so that a changed file
     rewrites one shard (a 100k project's cache is ~70 MB); `get` and `put` record what this run used."""
@@ -60,7 +55,7 @@ class ParseCache:
         for path in sorted(folder.glob("*.pickle")):
             try:
                 with path.open("rb") as handle:
-                    version, entries = _Unpickler(handle).load()
+                    version, entries = restricted_load(handle, _ALLOWED, "a parse cache")
                 if version == self.version and isinstance(entries, dict):
                     self.old.update(entries)
             except Exception:  # noqa: BLE001 - an unreadable shard only costs speed: its files are parsed again
@@ -68,9 +63,7 @@ class ParseCache:
 
     @classmethod
     def for_project(cls, root: Path) -> ParseCache:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        name = hashlib.sha256(str(root.absolute()).encode()).hexdigest()[:20]
-        return cls(Path(base) / "ciro" / "parsed" / name)
+        return cls(cache_root() / "parsed" / project_key(root))
 
     @staticmethod
     def digest(raw: bytes) -> bytes:

@@ -164,8 +164,9 @@ def cached_text(name: str, key: str, make) -> str:
     """`make()`, cached in memory and on disk as ~/.cache/ciro/<name>-<key>; a read-only home only costs speed."""
     if (name, key) in _TEXTS:
         return _TEXTS[name, key]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    cached = Path(base) / "ciro" / f"{name}-{key}"
+    from ..cachedir import cache_root
+
+    cached = cache_root() / f"{name}-{key}"
     if cached.is_file():
         text = cached.read_text(encoding="utf-8")
     else:

