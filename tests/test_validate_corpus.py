@@ -2,11 +2,12 @@
 
 Each case is a tiny project tree (instances/...). It runs in a project folder that holds a copy of the
 repository's schema/; the few inputs that cannot or should not be committed (a 50 MB file, symbolic
-links, a folder named like a YAML file) are made by GENERATED at run time.
+links, a folder or a FIFO named like a YAML file) are made by GENERATED at run time.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -44,11 +45,17 @@ def _directory_named_yaml(instances: Path) -> None:
     (instances / "targets" / "pd-l1.yaml" / "notes.txt").write_text("not a record\n")
 
 
+def _fifo_named_yaml(instances: Path) -> None:
+    (instances / "targets").mkdir(parents=True)
+    os.mkfifo(instances / "targets" / "pd-l1.yaml")  # opening it for reading must not wait for a writer
+
+
 GENERATED = {
     "huge_file": _huge_file,
     "symlink_loop": _symlink_loop,
     "broken_symlink": _broken_symlink,
     "directory_named_yaml": _directory_named_yaml,
+    "fifo_named_yaml": _fifo_named_yaml,
 }
 
 

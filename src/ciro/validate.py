@@ -163,9 +163,9 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
             continue
         if class_name not in checks:
             checks[class_name] = compile_check(defs, class_name)
-        instance = _as_json(record.data)
-        if passed is None and checks[class_name] is not None and checks[class_name](instance):
+        if passed is None and checks[class_name] is not None and checks[class_name](record.data):
             continue
+        instance = _as_json(record.data)
         if class_name not in validators:
             validators[class_name] = jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{class_name}"})
         errors = validators[class_name].iter_errors(instance)
@@ -215,7 +215,7 @@ def _schema_precheck(layout: Layout):
             if class_name not in checks:
                 checks[class_name] = compile_check(defs, class_name)
             check = checks[class_name]
-            found.append(None if check is None else bool(check(_as_json(record.data))))
+            found.append(None if check is None else bool(check(record.data)))
         return tuple(found)
 
     return precheck

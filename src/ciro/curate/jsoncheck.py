@@ -6,10 +6,14 @@ and for a valid one only the answer matters. `compile_check` turns the keywords 
 annotations) into nested closures with jsonschema's meaning. A record they accept has no jsonschema error; one
 they reject goes to jsonschema, which says what is wrong. A schema with any other keyword gets no check (None),
 so a new keyword can only cost speed, never a missed error.
+
+The check takes a record as YAML reads it: a date (YAML reads 2026-11-29 as one) counts as its ISO text, as in the
+JSON the schema layer hands to jsonschema (validate._as_json), without copying the record to make that JSON.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 
@@ -27,6 +31,11 @@ def _is_integer(value) -> bool:  # jsonschema's: a float with no fraction is an 
     return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
 
 
+def _as_text(value):
+    """A value as the JSON of the record has it: a date as its ISO text (validate._as_json)."""
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
 _TYPES: dict[str, Check] = {
     "string": lambda v: isinstance(v, str),
     "integer": _is_integer,
@@ -36,6 +45,9 @@ _TYPES: dict[str, Check] = {
     "array": lambda v: isinstance(v, list),
     "object": lambda v: isinstance(v, dict),
 }
+# The Python types of which every value has the JSON type: the common case, answered by one set lookup.
+_EXACT = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "null": (type(None),),
+          "array": (list,), "object": (dict,)}
 
 
 def compile_check(defs: dict, name: str) -> Check | None:
@@ -67,31 +79,55 @@ def compile_check(defs: dict, name: str) -> Check | None:
         if "type" in schema:
             names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
             tests = tuple(_TYPES[t] for t in names)  # a KeyError (unknown type) makes the schema unsupported
-            checks.append(lambda v: any(t(v) for t in tests))
+            exact = frozenset(t for n in names for t in _EXACT[n])
+            checks.append(lambda v: type(v) in exact or any(t(_as_text(v)) for t in tests))
         if "enum" in schema:
             values = schema["enum"]
             if not all(isinstance(x, str) for x in values):
                 raise _Unsupported("enum")
             allowed = frozenset(values)
-            checks.append(lambda v: isinstance(v, str) and v in allowed)
+            checks.append(lambda v: type(v) is str and v in allowed or isinstance(_as_text(v), str)
+                          and _as_text(v) in allowed)
         if "pattern" in schema:
             search = re.compile(schema["pattern"]).search
-            checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
+
+            def matches(v) -> bool:
+                if type(v) is not str:
+                    v = _as_text(v)
+                    if not isinstance(v, str):
+                        return True
+                return search(v) is not None
+            checks.append(matches)
         if "items" in schema:
             item = build(schema["items"])
-            checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+
+            def items(v) -> bool:
+                if isinstance(v, list):
+                    for x in v:
+                        if not item(x):
+                            return False
+                return True
+            checks.append(items)
         if "anyOf" in schema:
             options = tuple(build(s) for s in schema["anyOf"])
             checks.append(lambda v: any(o(v) for o in options))
         checks.extend(_object_checks(schema, build))
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v: all(c(v) for c in checks)
+        return _all(checks)
 
     try:
         return ref(f"#/$defs/{name}")
     except (_Unsupported, KeyError, re.error, TypeError):
         return None
+
+
+def _all(checks: list[Check]) -> Check:
+    """A check passing when each of `checks` passes (one or two: no generator per value)."""
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    return lambda v: all(c(v) for c in checks)
 
 
 def _object_checks(schema: dict, build) -> list[Check]:
