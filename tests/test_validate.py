@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from rdflib import Graph, Namespace
 
 from ciro.cli import main
+from ciro.curate import quotes
 from ciro.curate.loader import load_paths
 from ciro.curate.quotes import explain_miss, find_quote, normalise
 from ciro.curate.schemaindex import schema_index
@@ -369,6 +370,26 @@ def test_byte_order_mark_and_crlf_are_accepted(project):
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     report, _kb = validate(None, layout)
     assert report.ok, [p.format() for p in report.problems]
+
+
+def test_normalised_spaces_are_those_of_the_regular_expression():
+    import random
+    import re
+    import unicodedata
+
+    def before(text: str) -> str:  # normalise as it was written first, with the regular expression
+        text = unicodedata.normalize("NFKC", text).translate(quotes._PUNCT)
+        if not text.isascii():
+            text = text.translate(quotes._GREEK)
+        return re.sub(r"\s+", " ", text.casefold()).strip()
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c))]
+    assert spaces == [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    pool = spaces + list("ab -\u00e9\u03b3\u2013\u00a0")
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(12)))
+        assert normalise(text) == before(text), repr(text)
 
 
 def test_quotes_match_presentation_not_words():

@@ -373,14 +373,23 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, whole: _Whol
     by_label = {" ".join(str(r.data.get("label")).casefold().split()): rid for rid, r in ids.first.items()}
     stated: dict = {}  # (record, relation) -> its links, shared by that record's evidence items
     linking = _slots_where(index, lambda slot, info: slot != "id" and (info.reference or info.range == "uriorcurie"))
+    # (slot, prefixes it allows here, value) found fine once: fine wherever it is met again (a fine outcome depends
+    # on nothing else), so each of the KB's 100,000s of links to the same few 1,000 ids is checked once
+    fine: set = set()
+    stages = out._stages
     for record in kb.records:
         class_name, data = index.class_of(record.kind), record.data
         for slot, info in linking[class_name]:
-            if slot in data and not out.failed(record.name, slot):  # (a field not there has no values)
+            if slot in data and not (stages and out.failed(record.name, slot)):  # (a field not there has no values)
                 values = data[slot]
-                for n, value in enumerate(_values(values)):
-                    _check_reference(kb, index, out, ids, by_label, record, info, value,
-                                     n if isinstance(values, list) else None)
+                allowed = _allowed_prefixes(record, index, info)
+                for n, value in enumerate(values if type(values) is list else _values(values)):
+                    key = (id(info), allowed, value) if type(value) is str else None
+                    if key is not None and key in fine:
+                        continue
+                    if _check_reference(kb, index, out, ids, by_label, record, info, value,
+                                        n if isinstance(values, list) else None, allowed) and key is not None:
+                        fine.add(key)
         if class_name == "Evidence" and record.parent is not None:
             _check_claim(record, index, out, ids, kb.unread_ids, stated)
     _check_cycles(ids, index, out, whole)
@@ -416,11 +425,13 @@ def _allowed_prefixes(record: Record, index: SchemaIndex, info: SlotInfo) -> tup
 
 
 def _check_reference(kb, index, out, ids: _Ids, by_label, record: Record, info: SlotInfo, value,
-                     item: int | None) -> None:
-    """One referenced value (item `item` of a list field, or the field's only value when None)."""
+                     item: int | None, allowed: tuple[str, ...]) -> bool:
+    """One referenced value (item `item` of a list field, or the field's only value when None), where the slot
+    allows identifiers with the prefixes `allowed` (all when empty); True when it is fine, whatever record holds it
+    (then nothing was reported or noted)."""
     if isinstance(value, str) and (value in ids.malformed or value in kb.unread_ids):
         out.cover(record.name, info.name, "identifier")  # reported where that id is declared
-        return
+        return False
     external = info.range == "ExternalTerm" or (info.range == "uriorcurie" and info.name != "about_object")
     problem = _check_curie(value, index, external)
     if problem:
@@ -429,30 +440,31 @@ def _check_reference(kb, index, out, ids: _Ids, by_label, record: Record, info: 
         if label_of:
             problem = f"'{_short(value)}' is a label, not an identifier (did you mean {label_of}?)"
         out.add(record, info.name, problem, "identifier", item=item)
-        return
-    allowed = _allowed_prefixes(record, index, info)
+        return False
     if allowed and value.split(":", 1)[0] not in allowed:
         what = f"a {record.data.get('target_kind')} target" if info.name == "xrefs" and record.kind == "targets" \
             else (_a(index.class_of(record.kind)) if info.name == "xrefs" else info.name)
         out.add(record, info.name, f"'{value}' is the wrong kind of identifier for {what} "
                 f"(expected {' or '.join(allowed)})", "identifier", item=item)
-        return
+        return False
     if info.range == "uriorcurie" and info.name != "about_object":
-        return  # an external term's parent: a well-formed identifier is all that is asked
+        return True  # an external term's parent: a well-formed identifier is all that is asked
     target = ids.first.get(value)
     if target is None:
         if _claimed_elsewhere(record, info):
-            return  # an evidence item's about_object: _check_claim says what is wrong with it, in one line
+            return False  # an evidence item's about_object: _check_claim says what is wrong with it, in one line
         if info.range == "ExternalTerm":
             message = f"'{value}' is not in instances/external_terms/ (add it there, with its checked label)"
         else:
             message = f"no {'record' if info.range == 'uriorcurie' else info.range} has the id '{value}'"
         out.add(record, info.name, message, "reference", item=item)
-        return
+        return False
     target_class = index.class_of(target.kind)
     if info.reference and not index.is_a(target_class, info.range):
         out.add(record, info.name, f"'{value}' is {_a(target_class)}, but {info.name} takes {_a(info.range)}",
                 "reference", item=item)
+        return False
+    return True
 
 
 def _claimed_elsewhere(record: Record, info: SlotInfo) -> bool:
@@ -700,6 +712,9 @@ def _rdf_as_ahead(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids) 
 
 # --- term lifecycle: the id ledger, obsolete records -----------------------------------------------------
 
+_OBSOLETE_ONLY = ("replaced_by", "consider", "obsolescence_reason")  # fields only an obsolete record has
+
+
 def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, layout: Layout,
                      whole: _Whole | None = None) -> None:
     """Ids come from the ledger; terms are obsoleted, never deleted; nothing links to an obsolete term."""
@@ -707,21 +722,28 @@ def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Id
 
     deprecated = {rid: r for rid, r in ids.first.items() if r.data.get("deprecated") is True}
     links = _slots_where(index, lambda _slot, info: info.reference and not info.inlined)
+    stages = out._stages
     for record in ids.first.values():
         class_name, data = index.class_of(record.kind), record.data
-        if record.data.get("deprecated") is not True:
-            for slot in ("replaced_by", "consider", "obsolescence_reason"):
-                if record.data.get(slot) is not None:
-                    out.add(record, slot, f"{slot} is only for an obsolete record (add deprecated: true)", "reference")
+        obsolete = data.get("deprecated") is True
+        if not obsolete:
+            if not data.keys().isdisjoint(_OBSOLETE_ONLY):
+                for slot in _OBSOLETE_ONLY:
+                    if data.get(slot) is not None:
+                        out.add(record, slot, f"{slot} is only for an obsolete record (add deprecated: true)",
+                                "reference")
+            if not deprecated:
+                continue  # a current record linking to no obsolete one: nothing below to say
         for slot, _info in links[class_name]:
-            if slot not in data or out.failed(record.name, slot):  # (a field not there has no values)
+            if slot not in data or (stages and out.failed(record.name, slot)):  # (a field not there has no values)
                 continue
-            for value in _values(data[slot]):
-                if record.data.get("deprecated") is True and slot not in ("replaced_by", "consider"):
+            values = data[slot]
+            for value in values if type(values) is list else _values(values):
+                if obsolete and slot not in ("replaced_by", "consider"):
                     out.add(record, slot, "an obsolete record keeps no links: move them to its replacement",
                             "reference")
                     break
-                if isinstance(value, str) and value in deprecated and record.data.get("deprecated") is not True:
+                if not obsolete and isinstance(value, str) and value in deprecated:
                     successor = deprecated[value].data.get("replaced_by")
                     hint = f"; link to its replacement {successor}" if successor else ""
                     out.add(record, slot, f"{value} is obsolete{hint}", "reference")
@@ -830,13 +852,15 @@ def _quote_work(kb: LoadedKB, ids: _Ids, sources: Path) -> _QuoteWork:
                 texts[pid] = work.text(name)
             except Exception:  # noqa: BLE001 - the layer reports it
                 pass
+    context, split, found = kb.context_files, work.parts, work.found  # work.split and work.find, inlined: 100,000s
     for record in kb.records:
-        if record.kind == "evidence" and kb.selected(record.file):
+        if record.kind == "evidence" and record.file not in context:
             quote, pid = record.data.get("quote"), record.data.get("publication")
-            if isinstance(quote, str) and isinstance(pid, str):
-                parts = work.split(record, quote)
-                if parts and pid in texts:
-                    work.find(record, parts, texts[pid])
+            if type(quote) is str and type(pid) is str:
+                split[id(record)] = parts = split_quote(quote)
+                text = texts.get(pid)
+                if parts and text is not None:
+                    found[id(record), id(text)] = find_parts(parts, text.normalised)
     return work
 
 
