@@ -184,11 +184,12 @@ def _schema_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, schema_path
                 out.cover(name, slot, "schema")
             else:
                 out.add(target, slot, message, "schema", item=item if isinstance(item, int) else None)
+    required = _slots_where(index, lambda _slot, info: info.required)
     for record in kb.records:  # required text that is there but blank
-        slots = index.slots[index.class_of(record.kind)]
-        for slot, value in record.data.items():
-            info = slots.get(slot)
-            if info and info.required and isinstance(value, str) and not value.strip():
+        data = record.data
+        for slot, _info in required[index.class_of(record.kind)]:
+            value = data.get(slot)
+            if isinstance(value, str) and not value.strip():
                 out.add(record, slot, f"{slot} is empty", "schema")
 
 

@@ -559,12 +559,12 @@ def _apply(kb: LoadedKB, step: tuple) -> None:
     checked = step[5] if len(step) > 5 else None
     if checked is not None and len(checked) == len(records):
         kb.prechecked.update(zip(map(id, records), checked, strict=True))
-    for record in records:
-        kb.records.append(record)
-        if record.parent is None:
-            kb.data[kind].append(record.data)
-    kb.problems.extend(problems)
-    kb.unread_ids.update(unread)
+    kb.records.extend(records)
+    kb.data[kind].extend([record.data for record in records if record.parent is None])
+    if problems:
+        kb.problems.extend(problems)
+    if unread:
+        kb.unread_ids.update(unread)
 
 
 def _parse_file(kind: str, shown: str, raw: bytes) -> tuple[list[Record], list[Problem], list[str]]:
