@@ -599,12 +599,24 @@ def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, sch
     return data, _rdf_names(ids, schema_path)
 
 
-def _rdf_names(ids: _Ids, schema_path: Path) -> dict[str, str]:
+def _rdf_names(ids: _Ids, schema_path: Path) -> _Names:
     """IRI -> the record id it stands for (SHACL results name IRIs)."""
     from .curate.rdf import RdfMapper
 
-    mapper = RdfMapper.from_schema(schema_path)
-    return {str(mapper.iri(rid)): rid for rid in ids.first}
+    return _Names(RdfMapper.from_schema(schema_path), list(ids.first))
+
+
+class _Names:
+    """IRI -> record id, as a dict's get(); the table is made on first use: a run without SHACL results (most runs
+    at scale) never needs the IRIs of 170,000 records."""
+
+    def __init__(self, mapper, ids: list[str]):
+        self._mapper, self._ids, self._table = mapper, ids, None
+
+    def get(self, iri: str, default=None):
+        if self._table is None:
+            self._table = {str(self._mapper.iri(rid)): rid for rid in self._ids}
+        return self._table.get(iri, default)
 
 
 def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,
