@@ -5,6 +5,7 @@ a SPARQL rule whose UNION branches test $this, through `ciro validate` and `ciro
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -235,6 +236,47 @@ def test_literals_pyoxigraph_would_rewrite_send_the_sparql_shape_to_pyshacl():
     assert len(run.notes) == 1 and "pyoxigraph stores in another form" in run.notes[0]
     assert [v.focus for v in run.results] == ["http://example.org/b"]
     assert signature(run.results) == signature(validate_graph(data, shapes, "pyshacl").results)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or not hasattr(os, "fork"), reason="the split needs a fork, two cores")
+@pytest.mark.parametrize("literal", ['"5"^^xsd:int', "5"])
+def test_a_split_run_makes_the_sparql_store_on_its_helper_side_only(monkeypatch, literal):
+    """The split puts the SPARQL shapes, and the store they query, on the helper's side; a literal the store would
+    rewrite still sends them to pyshacl from there. Either way the results and notes are those of one process."""
+    from ciro.shacl.fast import TripleIndex, compile_shapes, run_shapes
+    from ciro.shacl.fast import sparql as fast_sparql
+
+    shapes = graph("""
+        ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:n ; sh:sparql [ sh:message "not an int" ;
+          sh:select "SELECT $this WHERE { $this ex:n ?v . FILTER (datatype(?v) != xsd:int) }" ;
+          sh:prefixes ex:pfx ] .
+        ex:pfx sh:declare [ sh:prefix "xsd" ; sh:namespace "http://www.w3.org/2001/XMLSchema#"^^xsd:anyURI ] ,
+                          [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+        ex:T a sh:NodeShape ; sh:targetSubjectsOf ex:n ; sh:property [ sh:path ex:m ; sh:minCount 1 ] .
+        ex:U a sh:NodeShape ; sh:targetSubjectsOf ex:n ; sh:property [ sh:path ex:m ; sh:maxCount 1 ] .
+    """)
+    data = graph(f"ex:a ex:n {literal} . ex:b ex:n 5 ; ex:m 1 . ex:c ex:n 6 ; ex:m 1, 2 .")
+
+    def run(split: bool):
+        made = []
+        real = fast_sparql.SparqlStore.__init__
+        monkeypatch.setattr(fast_sparql.SparqlStore, "__init__",
+                            lambda self, *a: made.append(os.getpid()) or real(self, *a))
+        found = run_shapes(compile_shapes(shapes), TripleIndex.from_graph(data), data, split=split)
+        monkeypatch.setattr(fast_sparql.SparqlStore, "__init__", real)
+        return found, made
+
+    alone, made_alone = run(False)
+    monkeypatch.setattr(fast_engine, "SPLIT_MIN", 1)
+    splits = []
+    real_split = fast_engine._split
+    monkeypatch.setattr(fast_engine, "_split", lambda r, w: splits.append(real_split(r, w)) or splits[-1])
+    both, made_split = run(True)
+    assert splits and splits[0] is not None
+    assert signature(both.violations) == signature(alone.violations)
+    assert both.notes == alone.notes and (len(both.notes) == 1) == (literal != "5")
+    assert made_alone == [os.getpid()] and made_split == []  # the store was made in the helper, not here
+    assert signature(alone.violations) == signature(validate_graph(data, shapes, "pyshacl").results)
 
 
 # --- TopQuadrant decides where pyshacl departs from the spec -------------------------------------------------
