@@ -371,7 +371,8 @@ def _rules_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, whole: _Whol
                 at = other.where("label")
                 out.add(record, "label", f"duplicate label '{label}': also the label of {other.name} at "
                         f"{at.file}:{at.line}", "reference")
-    by_label = {" ".join(str(r.data.get("label")).casefold().split()): rid for rid, r in ids.first.items()}
+    by_label = _Lazy(lambda: {" ".join(str(r.data.get("label")).casefold().split()): rid
+                              for rid, r in ids.first.items()})  # only for a hint, when a link is malformed
     stated: dict = {}  # (record, relation) -> its links, shared by that record's evidence items
     linking = _slots_where(index, lambda slot, info: slot != "id" and (info.reference or info.range == "uriorcurie"))
     # (slot, prefixes it allows here, value) found fine once: fine wherever it is met again (a fine outcome depends
@@ -599,24 +600,25 @@ def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, sch
     return data, _rdf_names(ids, schema_path)
 
 
-def _rdf_names(ids: _Ids, schema_path: Path) -> _Names:
-    """IRI -> the record id it stands for (SHACL results name IRIs)."""
+def _rdf_names(ids: _Ids, schema_path: Path) -> _Lazy:
+    """IRI -> the record id it stands for (SHACL results name IRIs); made on first use: a run without SHACL results
+    (most runs at scale) never needs the IRIs of 170,000 records."""
     from .curate.rdf import RdfMapper
 
-    return _Names(RdfMapper.from_schema(schema_path), list(ids.first))
+    mapper, rids = RdfMapper.from_schema(schema_path), list(ids.first)
+    return _Lazy(lambda: {str(mapper.iri(rid)): rid for rid in rids})
 
 
-class _Names:
-    """IRI -> record id, as a dict's get(); the table is made on first use: a run without SHACL results (most runs
-    at scale) never needs the IRIs of 170,000 records."""
+class _Lazy:
+    """A table, with a dict's get(), made by `make()` when it is first read."""
 
-    def __init__(self, mapper, ids: list[str]):
-        self._mapper, self._ids, self._table = mapper, ids, None
+    def __init__(self, make):
+        self._make, self._table = make, None
 
-    def get(self, iri: str, default=None):
+    def get(self, key, default=None):
         if self._table is None:
-            self._table = {str(self._mapper.iri(rid)): rid for rid in self._ids}
-        return self._table.get(iri, default)
+            self._table = self._make()
+        return self._table.get(key, default)
 
 
 def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,
@@ -747,19 +749,21 @@ def _lifecycle_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Id
                                 "reference")
             if not deprecated:
                 continue  # a current record linking to no obsolete one: nothing below to say
-        for slot, _info in links[class_name]:
-            if slot not in data or (stages and out.failed(record.name, slot)):  # (a field not there has no values)
+            for slot, _info in links[class_name]:  # the loop below, for a current record: its links only
+                values = data.get(slot)
+                if values is None or (stages and out.failed(record.name, slot)):
+                    continue
+                for value in values if type(values) is list else (values,):
+                    if isinstance(value, str) and value in deprecated:
+                        successor = deprecated[value].data.get("replaced_by")
+                        hint = f"; link to its replacement {successor}" if successor else ""
+                        out.add(record, slot, f"{value} is obsolete{hint}", "reference")
+            continue
+        for slot, _info in links[class_name]:  # an obsolete record: no links but to its successors
+            if slot in ("replaced_by", "consider") or slot not in data or (stages and out.failed(record.name, slot)):
                 continue
-            values = data[slot]
-            for value in values if type(values) is list else _values(values):
-                if obsolete and slot not in ("replaced_by", "consider"):
-                    out.add(record, slot, "an obsolete record keeps no links: move them to its replacement",
-                            "reference")
-                    break
-                if not obsolete and isinstance(value, str) and value in deprecated:
-                    successor = deprecated[value].data.get("replaced_by")
-                    hint = f"; link to its replacement {successor}" if successor else ""
-                    out.add(record, slot, f"{value} is obsolete{hint}", "reference")
+            if _values(data[slot]):
+                out.add(record, slot, "an obsolete record keeps no links: move them to its replacement", "reference")
     ledger = layout.id_ledger
     if not ledger.is_file():
         return
