@@ -608,19 +608,36 @@ class SparqlStore:
         kept = {(q.object.value, q.object.datatype.value) for q in probe}
         return sorted(t for t in typed if (str(t), str(t.datatype)) not in kept)
 
-    def batch(self, query: PreparedQuery) -> dict:
-        """A batchable query's solutions for every focus node at once: ?this -> solutions."""
+    def batch(self, query: PreparedQuery, budget: int | None = None) -> dict | None:
+        """A batchable query's solutions for every focus node at once: ?this -> its solutions (as `solutions`
+        reads them), or None when there are more than `budget` (then one query per focus node costs less)."""
         found = self._batches.get(id(query))
         if found is None:
-            found = {}
-            for row in self.run(query, {}):
-                found.setdefault(row.get("this"), []).append(row)
-            self._batches[id(query)] = found
+            rows = self._query(query, {})
+            names = [v.value for v in rows.variables]
+            groups: dict = {}
+            blanks = self.blanks
+            for n, row in enumerate(rows):
+                if budget is not None and n >= budget:
+                    return None
+                this = row["this"]
+                key = None if this is None else from_ox(this, blanks)
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [row]
+                else:
+                    group.append(row)
+            found = self._batches[id(query)] = (names, groups)
         return found
 
-    def run(self, query: PreparedQuery, bindings: dict):
-        """The solutions of `query` with `bindings` (variable -> index term) pre-bound, as dicts of index
-        terms; for an ASK query, whether it has a solution."""
+    def batch_rows(self, found: tuple, focus) -> list:
+        """The solutions of a batch (`batch`) whose ?this is `focus`, as dicts of index terms (converted only
+        for the focus nodes asked for: a batch can hold many more)."""
+        names, groups = found
+        return [{n: from_ox(row[n], self.blanks) for n in names if row[n] is not None}
+                for row in groups.get(focus, ())]
+
+    def _query(self, query: PreparedQuery, bindings: dict):
         import pyoxigraph as ox
 
         values = dict(query.fixed)
@@ -628,7 +645,14 @@ class SparqlStore:
         terms = {k: to_ox(v) for k, v in values.items()}
         subs = {ox.Variable(k): t for k, t in terms.items()}
         functions = {ox.NamedNode(_FUNCTION + k): (lambda t=t: t) for k, t in terms.items()}
-        rows = self.store.query(query.text, substitutions=subs, custom_functions=functions)
+        return self.store.query(query.text, substitutions=subs, custom_functions=functions)
+
+    def run(self, query: PreparedQuery, bindings: dict):
+        """The solutions of `query` with `bindings` (variable -> index term) pre-bound, as dicts of index
+        terms; for an ASK query, whether it has a solution."""
+        import pyoxigraph as ox
+
+        rows = self._query(query, bindings)
         if isinstance(rows, ox.QueryBoolean):
             return bool(rows)
         if query.ask:
