@@ -245,6 +245,28 @@ def test_sparql_batched_as_pre_bound(broken):
     assert any(v.component.endswith("SPARQLConstraintComponent") for v in run_shapes(sg, index).violations)
 
 
+def test_sparql_batch_over_budget_runs_per_focus_node(broken, monkeypatch):
+    """A batch with more solutions than its focus nodes are worth is given up for one query per focus node
+    (engine._Run.set_budgets): the same results, whether every batch is given up or none is."""
+    from ciro.shacl.fast import engine
+
+    layout, kb, _manifest = broken
+    index, sg = TripleIndex.from_records(kb.data, layout.schema), compile_shapes(shapes_graph(layout))
+    batched = full(run_shapes(sg, index).violations)
+    given_up = []
+    real = engine._Run.set_budgets
+
+    def no_budget(run, work):
+        real(run, work)
+        run.budgets = dict.fromkeys(run.budgets, 0)
+        given_up.append(run)
+
+    monkeypatch.setattr(engine._Run, "set_budgets", no_budget)
+    assert full(run_shapes(sg, index).violations) == batched == full(run_shapes(sg, index, batching=False).violations)
+    assert len(given_up[0].unbatched) >= 2  # (a query without solutions keeps its empty batch)
+    assert any(v.component.endswith("SPARQLConstraintComponent") for v in run_shapes(sg, index).violations)
+
+
 def test_index_from_a_file_is_the_graphs(tmp_path):
     """TripleIndex.from_file (pyoxigraph's parser) holds what TripleIndex.from_graph (rdflib's) holds, for
     N-Triples and Turtle with every kind of term."""

@@ -51,6 +51,15 @@ class Violation:
     messages: tuple = field(default=(), compare=False)  # every sh:resultMessage (rdflib Literals)
 
 
+BATCH_RATIO = 20  # solutions a focus node that a batched query may have (see _Run.set_budgets)
+_NONE = ()  # no value nodes
+_MANY = float("inf")
+# Checks that only look at each value node in turn, so do nothing without any (see _Run._plan).
+_PER_VALUE = {"class", "datatype", "nodeKind", "minExclusive", "minInclusive", "maxExclusive", "maxInclusive",
+              "minLength", "maxLength", "pattern", "languageIn", "uniqueLang", "disjoint", "lessThan",
+              "lessThanOrEquals", "not", "and", "or", "xone", "node", "property", "closed", "in", "ask"}
+
+
 class _Stop(Exception):
     """Raised by the sink of a conformance check at the first result: the node does not conform."""
 
@@ -82,11 +91,15 @@ class _Run:
         self.store = None  # the SPARQL constraints' pyoxigraph store, made where they are validated
         self.queries: list = []  # every SPARQL query of the shapes validated
         self.batching = True  # one query for all focus nodes where that is the same (sparql._batchable)
+        self.budgets: dict = {}  # id(query) -> the most solutions its batch may have (set_budgets)
+        self.unbatched: set = set()  # id(query) of batchable queries whose batch was over budget
         self.by_type: dict = {}
         for s, po in self.spo.items():
             for t in po.get(TYPE, ()):
                 self.by_type.setdefault(t, []).append(s)
         self.checks = {name[3:]: getattr(self, name) for name in dir(self) if name.startswith("_c_")}
+        self._plans: dict = {}  # shape -> how validate runs its constraints (_plan)
+        self._planning: set = set()
 
     # -- classes ------------------------------------------------------------------------------------------
     def closure(self, cls: str) -> set[str]:
@@ -113,6 +126,16 @@ class _Run:
         return not self.closure(cls).isdisjoint(self.index.types(node))
 
     # -- targets ------------------------------------------------------------------------------------------
+    def set_budgets(self, work: list) -> None:
+        """A batch of a shape's query pays when its solutions are few for the shape's focus nodes: a pre-bound
+        query costs ~25 times what one solution of the batch does (pyoxigraph 0.5; measured at 100k items:
+        ~90 us a query, ~4 us a solution), so a batch with more than 20 solutions a focus node is given up for
+        one query per focus node (the same solutions: a test compares the two)."""
+        for shape, nodes in work:
+            for c in shape.constraints:
+                if c.kind in ("sparql", "select") and c.arg.batch:
+                    self.budgets[id(c.arg)] = BATCH_RATIO * len(nodes) + BATCH_RATIO
+
     def focus(self, shape: Shape) -> list:
         nodes = dict.fromkeys(shape.target_nodes)
         for cls in sorted({c for target in shape.target_classes for c in self.closure(target)}, key=str):
@@ -162,10 +185,59 @@ class _Run:
     def validate(self, shape: Shape, focus, sink) -> None:
         if shape.deactivated:
             return
-        values = [focus] if shape.path is None else path_values(self.index, focus, shape.path)
-        checks = self.checks
+        plan = self._plans.get(shape)
+        if plan is None:
+            plan = self._plan(shape)
+        path = shape.path
+        if path is None:
+            values = [focus]
+        elif path[0] == "pred":  # (the index's own list: no check changes its values)
+            po = self.spo.get(focus)
+            values = po.get(path[1], _NONE) if po else _NONE
+        else:
+            values = path_values(self.index, focus, path)
+        n = len(values)
+        spo = self.spo
+        for check, c, low, high in plan:
+            if check is None:  # a property shape with a predicate path, validated here (see _plan)
+                sub, predicate, sub_plan = c
+                for v in values:
+                    po = spo.get(v)
+                    sub_values = po.get(predicate, _NONE) if po else _NONE
+                    m = len(sub_values)
+                    for sub_check, sc, sub_low, sub_high in sub_plan:
+                        if sub_low <= m <= sub_high:
+                            sub_check(sub, sc, v, sub_values, sink)
+            elif low <= n <= high:
+                check(shape, c, focus, values, sink)
+
+    def _plan(self, shape: Shape) -> tuple:
+        """How `validate` runs a shape's constraints: (check, constraint, low, high), the check called only when
+        the number of value nodes is within [low, high], where it can report something (a check that loops over
+        the values does nothing without any; sh:minCount n only below n ...). A property constraint whose shape
+        has a predicate path and no property shapes of its own is (None, (shape, predicate, its plan), 0, 0):
+        run inline, without a call of `validate` per value node (there are millions at scale)."""
+        steps = []
+        self._planning.add(shape)  # a shape among its own property shapes is validated by calls, not inlined
         for c in shape.constraints:
-            checks[c.kind](shape, c, focus, values, sink)
+            low, high = (1, _MANY) if c.kind in _PER_VALUE else (0, _MANY)
+            if c.kind == "minCount":
+                high = c.arg - 1
+            elif c.kind == "maxCount":
+                low = c.arg + 1
+            sub = c.arg if c.kind == "property" else None
+            if sub is not None and not sub.deactivated and sub.path is not None and sub.path[0] == "pred" \
+                    and sub not in self._planning:
+                sub_plan = self._plans.get(sub)
+                if sub_plan is None:
+                    sub_plan = self._plan(sub)
+                if all(step[0] is not None for step in sub_plan):
+                    steps.append((None, (sub, sub.path[1], sub_plan), 0, 0))
+                    continue
+            steps.append((self.checks[c.kind], c, low, high))
+        self._planning.discard(shape)
+        plan = self._plans[shape] = tuple(steps)
+        return plan
 
     # -- Core constraint components (SHACL 4) -------------------------------------------------------------
     def _c_class(self, shape, c, focus, values, sink):
@@ -344,8 +416,13 @@ class _Run:
         from .sparql import bound_message, is_true
 
         query = c.arg
-        if query.batch and self.batching:
-            rows = self.store.batch(query).get(focus, ())
+        found = None
+        if query.batch and self.batching and id(query) not in self.unbatched:
+            found = self.store.batch(query, self.budgets.get(id(query)))
+            if found is None:  # more solutions than a query per focus node is worth
+                self.unbatched.add(id(query))
+        if found is not None:
+            rows = self.store.batch_rows(found, focus)
         else:
             rows = self.store.run(query, {"this": focus} if "this" in query.varying else {})
         for row in rows:
@@ -402,6 +479,7 @@ def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, b
         delegated = [(s, s.unsupported) for s in sg.roots if s.unsupported is not None]
         run.queries = _sparql_queries(fast)
         work = [(shape, run.focus(shape)) for shape in fast]
+        run.set_budgets(work)
         helper = _split(run, work) if split else None
         altered = _validate_share(run, work if helper is None else helper[0])
         found = run.found

@@ -620,21 +620,36 @@ class SparqlStore:
         kept = {(q.object.value, q.object.datatype.value) for q in probe}
         return sorted(t for t in typed if (str(t), str(t.datatype)) not in kept)
 
-    def batch(self, query: PreparedQuery) -> _Batch:
-        """A batchable query's solutions for every focus node at once: ?this -> solutions (get())."""
+    def batch(self, query: PreparedQuery, budget: int | None = None) -> dict | None:
+        """A batchable query's solutions for every focus node at once: ?this -> its solutions (as `solutions`
+        reads them), or None when there are more than `budget` (then one query per focus node costs less)."""
         found = self._batches.get(id(query))
         if found is None:
-            rows = self._solutions(query, {})
+            rows = self._query(query, {})
             names = [v.value for v in rows.variables]
-            found = _Batch(names, self.blanks)
-            for row in rows:
-                this = row["this"] if "this" in names else None
-                found.rows.setdefault(None if this is None else from_ox(this, self.blanks), []).append(row)
-            self._batches[id(query)] = found
+            groups: dict = {}
+            blanks = self.blanks
+            for n, row in enumerate(rows):
+                if budget is not None and n >= budget:
+                    return None
+                this = row["this"]
+                key = None if this is None else from_ox(this, blanks)
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [row]
+                else:
+                    group.append(row)
+            found = self._batches[id(query)] = (names, groups)
         return found
 
-    def _solutions(self, query: PreparedQuery, bindings: dict):
-        """pyoxigraph's answer to `query` with `bindings` (variable -> index term) pre-bound."""
+    def batch_rows(self, found: tuple, focus) -> list:
+        """The solutions of a batch (`batch`) whose ?this is `focus`, as dicts of index terms (converted only
+        for the focus nodes asked for: a batch can hold many more)."""
+        names, groups = found
+        return [{n: from_ox(row[n], self.blanks) for n in names if row[n] is not None}
+                for row in groups.get(focus, ())]
+
+    def _query(self, query: PreparedQuery, bindings: dict):
         import pyoxigraph as ox
 
         values = dict(query.fixed)
@@ -649,35 +664,13 @@ class SparqlStore:
         terms; for an ASK query, whether it has a solution."""
         import pyoxigraph as ox
 
-        rows = self._solutions(query, bindings)
+        rows = self._query(query, bindings)
         if isinstance(rows, ox.QueryBoolean):
             return bool(rows)
         if query.ask:
             return next(iter(rows), None) is not None
         names = [v.value for v in rows.variables]
         return [{n: from_ox(row[n], self.blanks) for n in names if row[n] is not None} for row in rows]
-
-
-class _Batch:
-    """A batched query's solutions grouped by ?this; a group's solutions become index terms when asked for: a
-    query such as "every evidence item without an undermines link" answers for 100,000 nodes, of which the shape
-    targets a few hundred."""
-
-    def __init__(self, names: list[str], blanks: dict):
-        self.names, self.blanks = names, blanks
-        self.rows: dict = {}  # ?this (an index term, or None) -> pyoxigraph solutions
-        self._made: dict = {}
-
-    def get(self, this, default=()):
-        made = self._made.get(this)
-        if made is None:
-            rows = self.rows.get(this)
-            if rows is None:
-                return default
-            names, blanks = self.names, self.blanks
-            made = self._made[this] = [{n: from_ox(row[n], blanks) for n in names if row[n] is not None}
-                                       for row in rows]
-        return made
 
 
 def bound_message(template: str, row: dict) -> str:
