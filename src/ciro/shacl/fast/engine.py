@@ -518,8 +518,8 @@ def _validate_share(run: _Run, share: list) -> str | None:
     return None
 
 
-STORE_COST = 5  # cost units (a node x a constraint) per node of the data, for the SPARQL store and its batched
-# queries (measured at 100k: 1.3 s to make the store, ~0.8 s of queries, ~1.7 µs per unit)
+STORE_COST = 14  # cost units (a node x a constraint) per node of the data, for the SPARQL store and its queries
+# (measured at 100k: ~2.3 s for the store and the SPARQL shapes, ~0.9 µs per unit of the others)
 SPLIT_MIN = 50_000  # focus nodes (x constraints) below which a second process does not pay for itself
 
 
