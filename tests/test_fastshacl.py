@@ -26,6 +26,7 @@ from ciro.shacl.fast import (
 )
 
 EX = Namespace("http://example.org/")
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 
@@ -265,6 +266,41 @@ def test_sparql_batch_over_budget_runs_per_focus_node(broken, monkeypatch):
     assert full(run_shapes(sg, index).violations) == batched == full(run_shapes(sg, index, batching=False).violations)
     assert len(given_up[0].unbatched) >= 2  # (a query without solutions keeps its empty batch)
     assert any(v.component.endswith("SPARQLConstraintComponent") for v in run_shapes(sg, index).violations)
+
+
+def test_sparql_store_holds_only_what_the_queries_can_read():
+    """A predicate read only with IRI objects (`$this a ex:C`) puts only those objects' triples in the store;
+    read in a path, or with a variable or literal object, all of its triples; the results are pyshacl's."""
+    from ciro.shacl.fast.sparql import SparqlStore, _analysed, _objects_read
+
+    reads = _analysed("PREFIX ex: <http://example.org/> SELECT $this WHERE { $this a ex:C ; ex:p ex:o . "
+                      "?x ex:q ?y . ?z ex:r/ex:s ex:o . ?w ex:t 'ex:o' . FILTER NOT EXISTS { $this ex:u ex:o } }")[1]
+    assert reads[0] == {str(EX[p]) for p in "pqrstu"} | {str(RDF_TYPE)}
+    assert reads[1] == {str(RDF_TYPE): {str(EX.C)}, str(EX.p): {str(EX.o)}, str(EX.u): {str(EX.o)}}
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ; sh:sparql [ sh:select \"\"\"
+            SELECT $this WHERE { $this a <http://example.org/C> .
+                FILTER NOT EXISTS { $this <http://example.org/p> <http://example.org/o> } }\"\"\" ] .
+        ex:T a sh:NodeShape ; sh:targetSubjectsOf ex:q ; sh:sparql [ sh:select \"\"\"
+            SELECT $this WHERE { $this <http://example.org/q> ?any . ?any a ?class .
+                FILTER(?class = <http://example.org/D>) }\"\"\" ] .
+        """)
+    data = Graph().parse(format="turtle", data="""
+        @prefix ex: <http://example.org/> .
+        ex:a a ex:C ; ex:p ex:o . ex:b a ex:C ; ex:p ex:o2 . ex:c a ex:D ; ex:p ex:o2 ; ex:q ex:c .
+        ex:d a ex:C, ex:E ; ex:p "http://example.org/o" ; ex:q ex:b . ex:e ex:p ex:o .
+        """)
+    sg, index = compile_shapes(shapes), TripleIndex.from_graph(data)
+    queries = [c.arg for s in sg.roots for c in s.constraints]
+    only_s = [q for q in queries if str(EX.o) in q.text]
+    assert _objects_read(only_s) == {str(RDF_TYPE): {str(EX.C)}, str(EX.p): {str(EX.o)}}
+    assert _objects_read(queries) == {str(EX.p): {str(EX.o)}}  # ex:T reads every rdf:type triple
+    assert len(SparqlStore(index, only_s, sg.graph).store) == 5  # a, b, d a ex:C; a, e ex:p ex:o
+    assert len(SparqlStore(index, queries, sg.graph).store) == 9  # 5 rdf:type, 2 ex:p, 2 ex:q
+    found = full(run_shapes(sg, index).violations)
+    assert found == full(violations_from_pyshacl(data, shapes))
+    assert {v[0] for v in found} == {str(EX.b), str(EX.c), str(EX.d)}
 
 
 def test_index_from_a_file_is_the_graphs(tmp_path):
