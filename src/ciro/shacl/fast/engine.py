@@ -469,8 +469,7 @@ def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, b
     """Validate `index` against a compiled shapes graph; shapes the engine does not run go to pyshacl (on
     `data`, the same triples as an rdflib graph, built from the index when not given). `batching` False runs
     every SPARQL query once per focus node (a test compares the two). `split`: on a large graph, a forked
-    second process validates some of the shapes (the results are then a set: a result two shapes' runs share,
-    through a node shape both use, may be there once or twice; `ciro validate` keeps each once anyway)."""
+    second process shares the shapes without SPARQL (see _split); the results are the same."""
     from .sparql import SparqlStore
 
     with gc_paused():
@@ -478,72 +477,139 @@ def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, b
         run.batching = batching
         fast = [s for s in sg.roots if s.unsupported is None]
         delegated = [(s, s.unsupported) for s in sg.roots if s.unsupported is not None]
-        queries = _sparql_queries(fast)
-        if queries:
-            run.store = SparqlStore(index, queries, sg.graph)
+        work = [(shape, run.focus(shape)) for shape in fast]
+        needs_store = [bool(_sparql_queries([shape])) for shape in fast]
+        sparql_work = [w for w, store in zip(work, needs_store, strict=True) if store]
+        core_work = [w for w, store in zip(work, needs_store, strict=True) if not store]
+        # forked before the store is built: the helper validates shapes at once, and never holds the store
+        shared = _split(run, core_work) if split else None
+        if sparql_work:
+            run.store = SparqlStore(index, _sparql_queries([shape for shape, _nodes in sparql_work]), sg.graph)
             if run.store.altered:
                 example = run.store.altered[0].n3()
                 reason = (f"its SPARQL constraints read literals that pyoxigraph stores in another form (such as "
                           f"{example}), so they could answer otherwise than on the data")
-                keep = []
-                for s in fast:
-                    (delegated.append((s, reason)) if _sparql_queries([s]) else keep.append(s))
-                fast = keep
-        work = [(shape, run.focus(shape)) for shape in fast]
-        run.set_budgets(work)
-        helper = _split(run, work) if split else None
-        for shape, nodes in work if helper is None else helper[0]:
+                delegated += [(shape, reason) for shape, _nodes in sparql_work]
+                sparql_work = []
+            run.set_budgets(sparql_work)
+        for shape, nodes in sparql_work:
             for focus in nodes:
                 run.validate(shape, focus, run.report)
-        found = run.found
-        if helper is not None:
-            found = found + _helper_found(run, *helper[1:])
+        if shared is None:
+            for shape, nodes in core_work:
+                for focus in nodes:
+                    run.validate(shape, focus, run.report)
+            found = run.found
+        else:
+            found = _shared_found(run, *shared)
     if delegated:
         found += _pyshacl_shapes(sg, index, data, [s for s, _r in delegated])
     return FastRun(sorted(found), [(s.name, r) for s, r in delegated])
 
 
 SPLIT_MIN = 50_000  # focus nodes (x constraints) below which a second process does not pay for itself
+CHUNK = 5_000  # focus nodes of one shape that a process takes at a time (see _split)
+_MAX_ITEMS = 1_000  # pieces of work: their numbers (4 bytes each) fit in a pipe's smallest buffer
+
+
+def _cost(shape: Shape) -> int:
+    """Roughly what validating one focus node against `shape` costs: its constraints, those of its property
+    shapes included (each shape counted once)."""
+    seen, todo, cost = set(), [shape], 0
+    while todo:
+        s = todo.pop()
+        if id(s) not in seen:
+            seen.add(id(s))
+            cost += 1 + len(s.constraints)
+            todo.extend(c.arg for c in s.constraints if c.kind == "property")
+    return cost
 
 
 def _split(run: _Run, work: list):
-    """Fork a helper that validates about half of the work (whole shapes: a shape's batched SPARQL query runs
-    once); (the parent's share, the helper, the helper's share), or None."""
+    """Fork a helper that shares `work` (shapes without SPARQL) with this process: the work is cut in pieces
+    (up to CHUNK focus nodes of one shape), costliest first, and each process takes the next piece when it has
+    done one, so they end about together however the machine shares its cores (a focus node's results do not
+    depend on which process validates it). The pieces' numbers wait in a pipe: each read takes one.
+    (pieces, pipe's read end, helper), or None (not worth it, or no fork)."""
     import os
+    import struct
 
     from ...forked import start_helper
 
-    cost = [(len(nodes) * max(len(shape.constraints), 1), n) for n, (shape, nodes) in enumerate(work)]
-    if sum(c for c, _n in cost) < SPLIT_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") \
-            or os.environ.get("CIRO_DEBUG") or os.environ.get("CIRO_SHACL_PROCESSES") == "1":
+    if sum(len(nodes) * max(len(shape.constraints), 1) for shape, nodes in work) < SPLIT_MIN or \
+            (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") or os.environ.get("CIRO_DEBUG") or \
+            os.environ.get("CIRO_SHACL_PROCESSES") == "1":
         return None
-    loads, parts = [0, 0], [[], []]
-    for c, n in sorted(cost, reverse=True):
-        side = 0 if loads[0] <= loads[1] else 1
-        loads[side] += c
-        parts[side].append(n)
-    mine, theirs = ([work[n] for n in sorted(part)] for part in parts)
+    total = sum(len(nodes) for _shape, nodes in work)
+    chunk = max(CHUNK, -(-total // _MAX_ITEMS) + 1)
+    pieces = [(shape, nodes[i:i + chunk]) for shape, nodes in work for i in range(0, len(nodes), chunk)]
+    pieces.sort(key=lambda piece: -len(piece[1]) * _cost(piece[0]))  # (a stable sort: ties in work's order)
+    numbers = b"".join(struct.pack("=I", n) for n in range(len(pieces)))
+    read, write = os.pipe()
+    try:
+        os.set_blocking(write, False)  # (a full pipe: no split, rather than a wait for a reader)
+        written = os.write(write, numbers)
+    except OSError:
+        written = 0
+    finally:
+        os.close(write)
+    if written != len(numbers):
+        os.close(read)
+        return None
+    parent = os.getpid()
 
-    def validate_theirs() -> list:
-        for shape, nodes in theirs:
+    def validate_theirs() -> tuple:
+        done = []
+        for n in _taken(read):
+            if os.getppid() != parent:  # the parent is gone (a stopped SHACL-ahead helper): nobody will read
+                raise SystemExit(1)
+            done.append(n)
+            shape, nodes = pieces[n]
             for focus in nodes:
                 run.validate(shape, focus, run.report)
-        return run.found
+        return done, run.found
 
     helper = start_helper(validate_theirs, "ciro-shacl-")
-    return None if helper is None else (mine, helper, theirs)
+    if helper is None:
+        os.close(read)
+        return None
+    return pieces, read, helper
 
 
-def _helper_found(run: _Run, helper, theirs: list) -> list:
-    """What the helper found; when it failed, its shapes are validated here."""
-    found = helper.result()
-    if found is not None:
-        return found
-    before = len(run.found)
-    for shape, nodes in theirs:
-        for focus in nodes:
-            run.validate(shape, focus, run.report)
-    return run.found[before:]
+def _taken(read: int):
+    """The numbers of the pieces this process takes from the pipe, one at a time, until there are none."""
+    import os
+    import struct
+
+    while True:
+        got = os.read(read, 4)
+        if len(got) < 4:
+            return
+        yield struct.unpack("=I", got)[0]
+
+
+def _shared_found(run: _Run, pieces: list, read: int, helper) -> list:
+    """This process's pieces of a split, then the helper's results with its own; when the helper failed, the
+    pieces it did not give back are validated here."""
+    import os
+
+    mine = set()
+    try:
+        for n in _taken(read):
+            mine.add(n)
+            shape, nodes = pieces[n]
+            for focus in nodes:
+                run.validate(shape, focus, run.report)
+    finally:
+        os.close(read)
+    theirs = helper.result()
+    if theirs is not None and mine.isdisjoint(theirs[0]) and len(mine) + len(theirs[0]) == len(pieces):
+        return run.found + theirs[1]
+    for n, (shape, nodes) in enumerate(pieces):
+        if n not in mine:
+            for focus in nodes:
+                run.validate(shape, focus, run.report)
+    return run.found
 
 
 def _pyshacl_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None, shapes: list[Shape]) -> list:
