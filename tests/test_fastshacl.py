@@ -99,6 +99,54 @@ def test_triples_from_records_are_the_mappers(which, layout, broken):
     assert isomorphic(from_index, graph) and isomorphic(from_chunks, graph)
 
 
+@pytest.mark.parametrize("seed", [7, 8])
+def test_index_straight_from_records_as_read_is_the_rdf_layers(layout, tmp_path, seed, monkeypatch):
+    """TripleIndex.from_kb_records (the SHACL-ahead helper's, validate.py) holds the triples, in the same
+    order, that from_records makes of validate._rdf_data's records when nothing is reported: on the curated KB
+    and on generated KBs with malformed values and duplicate ids; also where a class's slots leave out the id
+    and some fields, with a mapping that makes the id a triple too."""
+    from dataclasses import replace
+
+    from ciro import validate
+    from ciro.bench import generate
+    from ciro.curate import rdf
+    from ciro.curate.schemaindex import schema_index
+
+    real_mapper = rdf.RdfMapper.from_schema
+
+    def with_id_triples(path):  # (the project's schema maps no slot named id)
+        mapper = real_mapper(path)
+        id_rule = rdf.SlotRule("id", URIRef(EX.id), "iri")
+        classes = {n: replace(c, slots=(*c.slots, id_rule)) for n, c in mapper.classes.items()}
+        return rdf.RdfMapper(classes, mapper.expand, mapper.tree_slots)
+
+    monkeypatch.setattr(rdf.RdfMapper, "from_schema", with_id_triples)
+
+    generate(400, tmp_path, seed=seed, inject=True)
+    broken = load_paths([tmp_path / "instances"], base=tmp_path)
+    curated = load_paths([layout.instances], base=layout.root)
+    first = validate._first_ids(broken)
+    assert len(first) < sum(1 for r in broken.records if r.id) and broken.problems + [
+        p for p in validate.validate_loaded(broken, Layout(tmp_path), shacl=False).problems if p.stage == "schema"]
+    real = schema_index(layout.schema)
+
+    class Fewer:  # the schema index with slots left out (the id, the quote) where _rdf_data reads them
+        def __init__(self, left_out):
+            self.slots = {c: {s for s in slots if s not in left_out} for c, slots in real.slots.items()}
+            self.class_of = real.class_of
+
+    for kb in (curated, broken):
+        for index in (real, Fewer({"id", "quote", "publication"})):
+            ids = validate._Ids(first=validate._first_ids(kb))
+            data = validate._rdf_data(kb, index, validate._NothingFailed(), ids)
+            old = TripleIndex.from_records(data, layout.schema)
+            new = TripleIndex.from_kb_records(kb.data, kb.records, validate._first_ids(kb),
+                                              lambda kind, index=index: index.slots[index.class_of(kind)],
+                                              layout.schema)
+            assert list(new.spo.items()) == list(old.spo.items()) and len(new) > 1000
+            assert sum(1 for po in new.spo.values() if str(EX.id) in po) == len(new.spo)
+
+
 SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .

@@ -678,9 +678,14 @@ def _start_ahead(kb: LoadedKB, index: SchemaIndex, layout: Layout, shacl: bool, 
     from .shacl import ShapesError, check_records
 
     def job() -> tuple:
-        data = _rdf_data(kb, index, _NothingFailed(), _Ids(first=_first_ids(kb)))
+        from .shacl.fast import TripleIndex
+
+        def index_of():  # _rdf_data(kb, index, _NothingFailed(), _Ids(first=_first_ids(kb))), without the copy
+            return TripleIndex.from_kb_records(kb.data, kb.records, _first_ids(kb),
+                                               lambda kind: index.slots[index.class_of(kind)], layout.schema)
+
         try:  # split as in this process: a third process, that has a core of its own once the layers here are done
-            run = check_records(data, layout, index.prefixes, index.slot_predicates, engine)
+            run = check_records(None, layout, index.prefixes, index.slot_predicates, engine, index_of=index_of)
         except ShapesError as exc:
             return "shapes", str(exc)
         return "run", run.results, run.notes, run.graph
