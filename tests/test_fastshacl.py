@@ -147,6 +147,46 @@ def test_index_straight_from_records_as_read_is_the_rdf_layers(layout, tmp_path,
             assert sum(1 for po in new.spo.values() if str(EX.id) in po) == len(new.spo)
 
 
+def test_focus_nodes_of_all_shapes_at_once(broken):
+    """_Run.focus_all (one pass over the data for every sh:targetSubjectsOf / sh:targetObjectsOf) gives each
+    shape's focus nodes, in order, as _Run.focus does: on every W3C core/sparql entry and on the broken KB."""
+    from ciro.shacl.fast.engine import _Run
+
+    from .w3c_shacl import entries, load
+
+    layout, kb, _manifest = broken
+    cases = [(TripleIndex.from_records(kb.data, layout.schema), shapes_graph(layout))]
+    for entry in entries():
+        if not entry.failure:
+            data = load(entry.data)
+            cases.append((TripleIndex.from_graph(data), data if entry.shapes == entry.data else load(entry.shapes)))
+    scanned = 0
+    for index, shapes in cases:
+        try:
+            sg = compile_shapes(shapes)
+        except Exception:  # noqa: BLE001 - an entry whose shapes graph is refused has no focus nodes to compare
+            continue
+        run = _Run(sg, index)
+        assert run.focus_all(sg.roots) == [run.focus(shape) for shape in sg.roots]
+        scanned += sum(1 for shape in sg.roots if shape.subjects_of or shape.objects_of)
+    assert scanned >= 10
+
+
+def test_record_names_are_the_mappers_iris(layout, broken):
+    """validate._rdf_names (IRI -> record id, memoised expansion) gives RdfMapper.iri's IRIs."""
+    from ciro import validate
+    from ciro.curate.rdf import RdfMapper
+
+    curated = load_paths([layout.instances], base=layout.root)
+    for kb, schema in ((curated, layout.schema), (broken[1], broken[0].schema)):
+        ids = validate._Ids(first=validate._first_ids(kb))
+        mapper = RdfMapper.from_schema(schema)
+        names = validate._rdf_names(ids, schema)
+        assert list(names.items()) == [(str(mapper.iri(rid)), rid) for rid in ids.first] and len(names) > 100
+    odd = validate._Ids(first=dict.fromkeys(["plain", "a:b:c", "CIRO:", "unknown:x", "CIRO:0000001", "http://x/y"]))
+    assert validate._rdf_names(odd, layout.schema) == {str(mapper.iri(rid)): rid for rid in odd.first}
+
+
 SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .

@@ -600,11 +600,11 @@ def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, sch
 
 
 def _rdf_names(ids: _Ids, schema_path: Path) -> dict[str, str]:
-    """IRI -> the record id it stands for (SHACL results name IRIs)."""
-    from .curate.rdf import RdfMapper
+    """IRI -> the record id it stands for (SHACL results name IRIs), each IRI as RdfMapper.iri makes it."""
+    from .shacl.fast.index import curie_expander
 
-    mapper = RdfMapper.from_schema(schema_path)
-    return {str(mapper.iri(rid)): rid for rid in ids.first}
+    iri = curie_expander(schema_path)
+    return {iri(rid): rid for rid in ids.first}
 
 
 def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,

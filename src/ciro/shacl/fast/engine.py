@@ -147,6 +147,29 @@ class _Run:
                     nodes.update(dict.fromkeys(po.get(p, ())))
         return list(nodes)
 
+    def focus_all(self, shapes: list[Shape]) -> list[list]:
+        """[self.focus(shape) for shape in shapes], with one pass over the data for all the shapes that target
+        subjects or objects of predicates (each such pass looked at every triple's subject)."""
+        found, scans = [], []
+        for shape in shapes:
+            nodes = dict.fromkeys(shape.target_nodes)
+            for cls in sorted({c for target in shape.target_classes for c in self.closure(target)}, key=str):
+                nodes.update(dict.fromkeys(self.by_type.get(cls, ())))
+            found.append(nodes)
+            if shape.subjects_of or shape.objects_of:
+                scans.append((nodes, shape.subjects_of, shape.objects_of))
+        wanted = {p for _nodes, subjects, objects in scans for p in (*subjects, *objects)}
+        if wanted:
+            for s, po in self.spo.items():
+                if wanted.isdisjoint(po):  # (most subjects: checked in C)
+                    continue
+                for nodes, subjects, objects in scans:
+                    if any(p in po for p in subjects):
+                        nodes[s] = None
+                    for p in objects:
+                        nodes.update(dict.fromkeys(po.get(p, ())))
+        return [list(nodes) for nodes in found]
+
     # -- validating ---------------------------------------------------------------------------------------
     def report(self, shape: Shape, focus, component: str, value=None, path: str | None = None, path_node=None,
                constraint=None, messages: tuple | None = None) -> None:
@@ -477,7 +500,7 @@ def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, b
         run.batching = batching
         fast = [s for s in sg.roots if s.unsupported is None]
         delegated = [(s, s.unsupported) for s in sg.roots if s.unsupported is not None]
-        work = [(shape, run.focus(shape)) for shape in fast]
+        work = list(zip(fast, run.focus_all(fast), strict=True))
         needs_store = [bool(_sparql_queries([shape])) for shape in fast]
         sparql_work = [w for w, store in zip(work, needs_store, strict=True) if store]
         core_work = [w for w, store in zip(work, needs_store, strict=True) if not store]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal
 
-__all__ = ["TripleIndex", "ntriples_from_records", "term_from_rdflib", "term_kind", "term_text", "nt_term", "nt_line",
-           "gc_paused", "TYPE", "SUBCLASS"]
+__all__ = ["TripleIndex", "ntriples_from_records", "curie_expander", "term_from_rdflib", "term_kind", "term_text",
+           "nt_term", "nt_line", "gc_paused", "TYPE", "SUBCLASS"]
 
 TYPE, SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -356,6 +356,13 @@ def _quiet_rdflib():
         yield
     finally:
         logger.setLevel(level)
+
+
+def curie_expander(schema_path: Path):
+    """CURIE -> IRI text, as `rdf.RdfMapper.iri` expands it (memoised per prefix: no rdflib term made)."""
+    from ...curate.rdf import RdfMapper
+
+    return _expander(RdfMapper.from_schema(schema_path).expand)[0]
 
 
 def _expander(expand):
