@@ -53,6 +53,7 @@ class Violation:
 
 BATCH_RATIO = 20  # solutions a focus node that a batched query may have (see _Run.set_budgets)
 _NONE = ()  # no value nodes
+_CALL, _NODE_KIND, _IN, _CLASS = range(4)  # how validate runs a check of an inlined property shape (_Run._inline)
 _MANY = float("inf")
 # Checks that only look at each value node in turn, so do nothing without any (see _Run._plan).
 _PER_VALUE = {"class", "datatype", "nodeKind", "minExclusive", "minInclusive", "maxExclusive", "maxInclusive",
@@ -227,11 +228,43 @@ class _Run:
                     po = spo.get(v)
                     sub_values = po.get(predicate, _NONE) if po else _NONE
                     m = len(sub_values)
-                    for sub_check, sc, sub_low, sub_high in sub_plan:
-                        if sub_low <= m <= sub_high:
+                    for code, sub_check, sc, sub_low, sub_high, arg in sub_plan:
+                        if not sub_low <= m <= sub_high:
+                            continue
+                        if code == _CALL:
                             sub_check(sub, sc, v, sub_values, sink)
+                        elif code == _NODE_KIND:  # _c_nodeKind, _c_in and _c_class, without a call
+                            for w in sub_values:
+                                cls = type(w)
+                                if ("iri" if cls is str else "blank" if cls is BNode else "literal") not in arg:
+                                    sink(sub, v, sc.component, w)
+                        elif code == _IN:
+                            for w in sub_values:
+                                if w not in arg:
+                                    sink(sub, v, sc.component, w)
+                        else:
+                            for w in sub_values:
+                                if type(w) is tuple or isinstance(w, Literal):
+                                    sink(sub, v, sc.component, w)
+                                    continue
+                                wpo = spo.get(w)
+                                if arg.isdisjoint(wpo.get(TYPE, _NONE) if wpo else _NONE):
+                                    sink(sub, v, sc.component, w)
             elif low <= n <= high:
                 check(shape, c, focus, values, sink)
+
+    def _inline(self, step: tuple) -> tuple:
+        """A step of an inlined property shape's plan as (code, check, constraint, low, high, argument): the
+        commonest checks run in validate's loop (_NODE_KIND, _IN, _CLASS with the class's closure, fixed for the
+        run), the others by their call (_CALL)."""
+        check, c, low, high = step
+        if c.kind == "nodeKind":
+            return _NODE_KIND, check, c, low, high, c.arg
+        if c.kind == "in":
+            return _IN, check, c, low, high, c.arg
+        if c.kind == "class":
+            return _CLASS, check, c, low, high, self.closure(c.arg)
+        return _CALL, check, c, low, high, None
 
     def _plan(self, shape: Shape) -> tuple:
         """How `validate` runs a shape's constraints: (check, constraint, low, high), the check called only when
@@ -254,7 +287,7 @@ class _Run:
                 if sub_plan is None:
                     sub_plan = self._plan(sub)
                 if all(step[0] is not None for step in sub_plan):
-                    steps.append((None, (sub, sub.path[1], sub_plan), 0, 0))
+                    steps.append((None, (sub, sub.path[1], tuple(self._inline(step) for step in sub_plan)), 0, 0))
                     continue
             steps.append((self.checks[c.kind], c, low, high))
         self._planning.discard(shape)
