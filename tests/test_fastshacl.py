@@ -26,6 +26,7 @@ from ciro.shacl.fast import (
 )
 
 EX = Namespace("http://example.org/")
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 
@@ -96,6 +97,94 @@ def test_triples_from_records_are_the_mappers(which, layout, broken):
     from_index = Graph().parse(data=TripleIndex.from_records(data, schema).to_ntriples(), format="nt")
     from_chunks = Graph().parse(data=b"".join(ntriples_from_records(data, schema)), format="nt")
     assert isomorphic(from_index, graph) and isomorphic(from_chunks, graph)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_index_straight_from_records_as_read_is_the_rdf_layers(layout, tmp_path, seed, monkeypatch):
+    """TripleIndex.from_kb_records (the SHACL-ahead helper's, validate.py) holds the triples, in the same
+    order, that from_records makes of validate._rdf_data's records when nothing is reported: on the curated KB
+    and on generated KBs with malformed values and duplicate ids; also where a class's slots leave out the id
+    and some fields, with a mapping that makes the id a triple too."""
+    from dataclasses import replace
+
+    from ciro import validate
+    from ciro.bench import generate
+    from ciro.curate import rdf
+    from ciro.curate.schemaindex import schema_index
+
+    real_mapper = rdf.RdfMapper.from_schema
+
+    def with_id_triples(path):  # (the project's schema maps no slot named id)
+        mapper = real_mapper(path)
+        id_rule = rdf.SlotRule("id", URIRef(EX.id), "iri")
+        classes = {n: replace(c, slots=(*c.slots, id_rule)) for n, c in mapper.classes.items()}
+        return rdf.RdfMapper(classes, mapper.expand, mapper.tree_slots)
+
+    monkeypatch.setattr(rdf.RdfMapper, "from_schema", with_id_triples)
+
+    generate(400, tmp_path, seed=seed, inject=True)
+    broken = load_paths([tmp_path / "instances"], base=tmp_path)
+    curated = load_paths([layout.instances], base=layout.root)
+    first = validate._first_ids(broken)
+    assert len(first) < sum(1 for r in broken.records if r.id) and broken.problems + [
+        p for p in validate.validate_loaded(broken, Layout(tmp_path), shacl=False).problems if p.stage == "schema"]
+    real = schema_index(layout.schema)
+
+    class Fewer:  # the schema index with slots left out (the id, the quote) where _rdf_data reads them
+        def __init__(self, left_out):
+            self.slots = {c: {s for s in slots if s not in left_out} for c, slots in real.slots.items()}
+            self.class_of = real.class_of
+
+    for kb in (curated, broken):
+        for index in (real, Fewer({"id", "quote", "publication"})):
+            ids = validate._Ids(first=validate._first_ids(kb))
+            data = validate._rdf_data(kb, index, validate._NothingFailed(), ids)
+            old = TripleIndex.from_records(data, layout.schema)
+            new = TripleIndex.from_kb_records(kb.data, kb.records, validate._first_ids(kb),
+                                              lambda kind, index=index: index.slots[index.class_of(kind)],
+                                              layout.schema)
+            assert list(new.spo.items()) == list(old.spo.items()) and len(new) > 1000
+            assert sum(1 for po in new.spo.values() if str(EX.id) in po) == len(new.spo)
+
+
+def test_focus_nodes_of_all_shapes_at_once(broken):
+    """_Run.focus_all (one pass over the data for every sh:targetSubjectsOf / sh:targetObjectsOf) gives each
+    shape's focus nodes, in order, as _Run.focus does: on every W3C core/sparql entry and on the broken KB."""
+    from ciro.shacl.fast.engine import _Run
+
+    from .w3c_shacl import entries, load
+
+    layout, kb, _manifest = broken
+    cases = [(TripleIndex.from_records(kb.data, layout.schema), shapes_graph(layout))]
+    for entry in entries():
+        if not entry.failure:
+            data = load(entry.data)
+            cases.append((TripleIndex.from_graph(data), data if entry.shapes == entry.data else load(entry.shapes)))
+    scanned = 0
+    for index, shapes in cases:
+        try:
+            sg = compile_shapes(shapes)
+        except Exception:  # noqa: BLE001 - an entry whose shapes graph is refused has no focus nodes to compare
+            continue
+        run = _Run(sg, index)
+        assert run.focus_all(sg.roots) == [run.focus(shape) for shape in sg.roots]
+        scanned += sum(1 for shape in sg.roots if shape.subjects_of or shape.objects_of)
+    assert scanned >= 10
+
+
+def test_record_names_are_the_mappers_iris(layout, broken):
+    """validate._rdf_names (IRI -> record id, memoised expansion) gives RdfMapper.iri's IRIs."""
+    from ciro import validate
+    from ciro.curate.rdf import RdfMapper
+
+    curated = load_paths([layout.instances], base=layout.root)
+    for kb, schema in ((curated, layout.schema), (broken[1], broken[0].schema)):
+        ids = validate._Ids(first=validate._first_ids(kb))
+        mapper = RdfMapper.from_schema(schema)
+        names = validate._rdf_names(ids, schema).table()
+        assert list(names.items()) == [(str(mapper.iri(rid)), rid) for rid in ids.first] and len(names) > 100
+    odd = validate._Ids(first=dict.fromkeys(["plain", "a:b:c", "CIRO:", "unknown:x", "CIRO:0000001", "http://x/y"]))
+    assert validate._rdf_names(odd, layout.schema).table() == {str(mapper.iri(rid)): rid for rid in odd.first}
 
 
 SHAPES = """
@@ -265,6 +354,41 @@ def test_sparql_batch_over_budget_runs_per_focus_node(broken, monkeypatch):
     assert full(run_shapes(sg, index).violations) == batched == full(run_shapes(sg, index, batching=False).violations)
     assert len(given_up[0].unbatched) >= 2  # (a query without solutions keeps its empty batch)
     assert any(v.component.endswith("SPARQLConstraintComponent") for v in run_shapes(sg, index).violations)
+
+
+def test_sparql_store_holds_only_what_the_queries_can_read():
+    """A predicate read only with IRI objects (`$this a ex:C`) puts only those objects' triples in the store;
+    read in a path, or with a variable or literal object, all of its triples; the results are pyshacl's."""
+    from ciro.shacl.fast.sparql import SparqlStore, _analysed, _objects_read
+
+    reads = _analysed("PREFIX ex: <http://example.org/> SELECT $this WHERE { $this a ex:C ; ex:p ex:o . "
+                      "?x ex:q ?y . ?z ex:r/ex:s ex:o . ?w ex:t 'ex:o' . FILTER NOT EXISTS { $this ex:u ex:o } }")[1]
+    assert reads[0] == {str(EX[p]) for p in "pqrstu"} | {str(RDF_TYPE)}
+    assert reads[1] == {str(RDF_TYPE): {str(EX.C)}, str(EX.p): {str(EX.o)}, str(EX.u): {str(EX.o)}}
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ; sh:sparql [ sh:select \"\"\"
+            SELECT $this WHERE { $this a <http://example.org/C> .
+                FILTER NOT EXISTS { $this <http://example.org/p> <http://example.org/o> } }\"\"\" ] .
+        ex:T a sh:NodeShape ; sh:targetSubjectsOf ex:q ; sh:sparql [ sh:select \"\"\"
+            SELECT $this WHERE { $this <http://example.org/q> ?any . ?any a ?class .
+                FILTER(?class = <http://example.org/D>) }\"\"\" ] .
+        """)
+    data = Graph().parse(format="turtle", data="""
+        @prefix ex: <http://example.org/> .
+        ex:a a ex:C ; ex:p ex:o . ex:b a ex:C ; ex:p ex:o2 . ex:c a ex:D ; ex:p ex:o2 ; ex:q ex:c .
+        ex:d a ex:C, ex:E ; ex:p "http://example.org/o" ; ex:q ex:b . ex:e ex:p ex:o .
+        """)
+    sg, index = compile_shapes(shapes), TripleIndex.from_graph(data)
+    queries = [c.arg for s in sg.roots for c in s.constraints]
+    only_s = [q for q in queries if str(EX.o) in q.text]
+    assert _objects_read(only_s) == {str(RDF_TYPE): {str(EX.C)}, str(EX.p): {str(EX.o)}}
+    assert _objects_read(queries) == {str(EX.p): {str(EX.o)}}  # ex:T reads every rdf:type triple
+    assert len(SparqlStore(index, only_s, sg.graph).store) == 5  # a, b, d a ex:C; a, e ex:p ex:o
+    assert len(SparqlStore(index, queries, sg.graph).store) == 9  # 5 rdf:type, 2 ex:p, 2 ex:q
+    found = full(run_shapes(sg, index).violations)
+    assert found == full(violations_from_pyshacl(data, shapes))
+    assert {v[0] for v in found} == {str(EX.b), str(EX.c), str(EX.d)}
 
 
 def test_index_from_a_file_is_the_graphs(tmp_path):

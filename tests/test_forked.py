@@ -225,3 +225,71 @@ def test_results_kept_beside_the_shacl_helper_are_those_kept_without_it(tmp_path
     monkeypatch.setattr(incremental, "kept_exports", lambda *args: early.append(1) or real(*args))
     assert kept("ahead") == alone
     assert seen["started"] == 1 and seen["here"] == 0 and early == [1]
+
+
+@pytest.fixture(scope="module")
+def broken_index(tmp_path_factory):
+    """A generated KB with an error of every kind, as the fast engine's index, and the project's shapes."""
+    from ciro.layout import Layout
+    from ciro.shacl import shapes_graph
+    from ciro.shacl.fast import TripleIndex, compile_shapes
+
+    root = tmp_path_factory.mktemp("split")
+    generate(600, root, seed=11, inject=True)
+    layout = Layout(root)
+    kb = loader.load_paths([layout.instances], base=root)
+    return TripleIndex.from_records(kb.data, layout.schema), compile_shapes(shapes_graph(layout))
+
+
+def _results(run) -> list[tuple]:
+    return [(v.focus, v.path, v.component, v.value, v.source, v.message, v.reported) for v in run.violations]
+
+
+@pytest.mark.parametrize("helper_fails", [False, True])
+def test_shapes_shared_in_pieces_say_what_one_process_says(broken_index, monkeypatch, tmp_path, helper_fails):
+    """The shapes without SPARQL cut in pieces that two processes take in turn (engine._split), the SPARQL ones
+    here: the same results, in the same number, as one process; and the same when the helper fails after taking
+    pieces (they are validated here)."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the split needs two cores")
+    import time
+
+    from ciro import forked
+
+    index, sg = broken_index
+    monkeypatch.setenv("CIRO_SHACL_PROCESSES", "1")
+    alone = engine.run_shapes(sg, index, split=True)
+    monkeypatch.delenv("CIRO_SHACL_PROCESSES")
+    monkeypatch.setattr(engine, "SPLIT_MIN", 1)
+    monkeypatch.setattr(engine, "CHUNK", 7)  # many pieces
+    here, real_taken = os.getpid(), engine._taken
+
+    def taken_later(read):  # this process starts late, so that the helper surely takes pieces
+        if os.getpid() == here:
+            time.sleep(0.3)
+        yield from real_taken(read)
+
+    monkeypatch.setattr(engine, "_taken", taken_later)
+    real_start = forked.start_helper
+    count = tmp_path / "taken"
+
+    def start(job, prefix):
+        def counted():
+            done, found = job()
+            count.write_text(str(len(done)))
+            if helper_fails:
+                raise RuntimeError("the helper failed after its pieces")
+            return done, found
+
+        return real_start(counted, prefix)
+
+    monkeypatch.setattr(forked, "start_helper", start)
+    shared = []
+    real_split = engine._split
+    monkeypatch.setattr(engine, "_split", lambda run, work: shared.append(real_split(run, work)) or shared[-1])
+    split = engine.run_shapes(sg, index, split=True)
+    assert shared and shared[0] is not None and len(shared[0][0]) > 50
+    assert 0 < int(count.read_text()) <= len(shared[0][0])
+    assert _results(split) == _results(alone) and split.notes == alone.notes
+    assert any(v.component.endswith("SPARQLConstraintComponent") for v in alone.violations)
+    assert len({v.source for v in alone.violations}) >= 5

@@ -601,12 +601,12 @@ def _rdf_layer(kb: LoadedKB, index: SchemaIndex, out: _Collector, ids: _Ids, sch
 
 
 def _rdf_names(ids: _Ids, schema_path: Path) -> _Lazy:
-    """IRI -> the record id it stands for (SHACL results name IRIs); made on first use: a run without SHACL results
-    (most runs at scale) never needs the IRIs of 170,000 records."""
-    from .curate.rdf import RdfMapper
+    """IRI -> the record id it stands for (SHACL results name IRIs), each IRI as RdfMapper.iri makes it; made on
+    first use: a run without SHACL results (most runs at scale) never needs the IRIs of 170,000 records."""
+    from .shacl.fast.index import curie_expander
 
-    mapper, rids = RdfMapper.from_schema(schema_path), list(ids.first)
-    return _Lazy(lambda: {str(mapper.iri(rid)): rid for rid in rids})
+    iri, rids = curie_expander(schema_path), list(ids.first)
+    return _Lazy(lambda: {iri(rid): rid for rid in rids})
 
 
 class _Lazy:
@@ -615,10 +615,13 @@ class _Lazy:
     def __init__(self, make):
         self._make, self._table = make, None
 
-    def get(self, key, default=None):
+    def table(self) -> dict:
         if self._table is None:
             self._table = self._make()
-        return self._table.get(key, default)
+        return self._table
+
+    def get(self, key, default=None):
+        return self.table().get(key, default)
 
 
 def _shacl_layer(data, names: dict[str, str], index: SchemaIndex, out: _Collector, layout: Layout, report: Report,
@@ -692,9 +695,14 @@ def _start_ahead(kb: LoadedKB, index: SchemaIndex, layout: Layout, shacl: bool, 
     from .shacl import ShapesError, check_records
 
     def job() -> tuple:
-        data = _rdf_data(kb, index, _NothingFailed(), _Ids(first=_first_ids(kb)))
+        from .shacl.fast import TripleIndex
+
+        def index_of():  # _rdf_data(kb, index, _NothingFailed(), _Ids(first=_first_ids(kb))), without the copy
+            return TripleIndex.from_kb_records(kb.data, kb.records, _first_ids(kb),
+                                               lambda kind: index.slots[index.class_of(kind)], layout.schema)
+
         try:  # split as in this process: a third process, that has a core of its own once the layers here are done
-            run = check_records(data, layout, index.prefixes, index.slot_predicates, engine)
+            run = check_records(None, layout, index.prefixes, index.slot_predicates, engine, index_of=index_of)
         except ShapesError as exc:
             return "shapes", str(exc)
         return "run", run.results, run.notes, run.graph

@@ -79,14 +79,15 @@ def validate_graph(data: Graph, shapes: Graph, engine: str = "fast") -> ShaclRun
     return ShaclRun(engine, run.violations, run.notes)
 
 
-def check_records(data: dict[str, list[dict]], layout: Layout, prefixes: dict[str, str], slots: dict[str, str],
-                  engine: str = "fast", split: bool = True) -> ShaclRun:
+def check_records(data: dict[str, list[dict]] | None, layout: Layout, prefixes: dict[str, str], slots: dict[str, str],
+                  engine: str = "fast", split: bool = True, index_of=None) -> ShaclRun:
     """The SHACL layer of `ciro validate`: the records (KnowledgeBase slot -> records) against the project's
     shapes (`shapes_graph(layout)`), as ShaclResult objects. The fast engine works on the records directly
     (no rdflib graph); "pyshacl" builds the rdflib graph and runs the reference engine. Both give the same
     results (tests compare them). `prefixes` shorten values in messages; `slots` (predicate IRI -> slot name)
     name the field. `split`: the fast engine may fork a helper for some of the shapes (False where another
-    process has the second core already)."""
+    process has the second core already). `index_of()`: the fast engine's TripleIndex of the records, made
+    another way (TripleIndex.from_kb_records, `data` then None), after the shapes graph is checked."""
     _check_engine(engine)
     # first: an ill-formed shapes graph stops both engines before any work
     shapes, compiled = project_shapes(layout) if engine == "fast" else (shapes_graph(layout), None)
@@ -96,7 +97,8 @@ def check_records(data: dict[str, list[dict]], layout: Layout, prefixes: dict[st
 
         graph = kb_to_graph(data, layout.schema)
         return ShaclRun(engine, run_shacl(graph, layout, prefixes, slots), [], graph)
-    run = run_shapes(compiled, TripleIndex.from_records(data, layout.schema), split=split)  # _as_results: a set
+    index = index_of() if index_of is not None else TripleIndex.from_records(data, layout.schema)
+    run = run_shapes(compiled, index, split=split)  # _as_results: a set
     return ShaclRun(engine, _as_results(run.violations, shapes, prefixes, slots), run.notes)
 
 

@@ -53,6 +53,7 @@ class Violation:
 
 BATCH_RATIO = 20  # solutions a focus node that a batched query may have (see _Run.set_budgets)
 _NONE = ()  # no value nodes
+_CALL, _NODE_KIND, _IN, _CLASS = range(4)  # how validate runs a check of an inlined property shape (_Run._inline)
 _MANY = float("inf")
 # Checks that only look at each value node in turn, so do nothing without any (see _Run._plan).
 _PER_VALUE = {"class", "datatype", "nodeKind", "minExclusive", "minInclusive", "maxExclusive", "maxInclusive",
@@ -88,8 +89,7 @@ class _Run:
         self._sub: dict[str, list[str]] | None = None
         self._conforms: dict = {}
         self._active: set = set()
-        self.store = None  # the SPARQL constraints' pyoxigraph store, made where they are validated
-        self.queries: list = []  # every SPARQL query of the shapes validated
+        self.store = None
         self.batching = True  # one query for all focus nodes where that is the same (sparql._batchable)
         self.budgets: dict = {}  # id(query) -> the most solutions its batch may have (set_budgets)
         self.unbatched: set = set()  # id(query) of batchable queries whose batch was over budget
@@ -148,6 +148,29 @@ class _Run:
                     nodes.update(dict.fromkeys(po.get(p, ())))
         return list(nodes)
 
+    def focus_all(self, shapes: list[Shape]) -> list[list]:
+        """[self.focus(shape) for shape in shapes], with one pass over the data for all the shapes that target
+        subjects or objects of predicates (each such pass looked at every triple's subject)."""
+        found, scans = [], []
+        for shape in shapes:
+            nodes = dict.fromkeys(shape.target_nodes)
+            for cls in sorted({c for target in shape.target_classes for c in self.closure(target)}, key=str):
+                nodes.update(dict.fromkeys(self.by_type.get(cls, ())))
+            found.append(nodes)
+            if shape.subjects_of or shape.objects_of:
+                scans.append((nodes, shape.subjects_of, shape.objects_of))
+        wanted = {p for _nodes, subjects, objects in scans for p in (*subjects, *objects)}
+        if wanted:
+            for s, po in self.spo.items():
+                if wanted.isdisjoint(po):  # (most subjects: checked in C)
+                    continue
+                for nodes, subjects, objects in scans:
+                    if any(p in po for p in subjects):
+                        nodes[s] = None
+                    for p in objects:
+                        nodes.update(dict.fromkeys(po.get(p, ())))
+        return [list(nodes) for nodes in found]
+
     # -- validating ---------------------------------------------------------------------------------------
     def report(self, shape: Shape, focus, component: str, value=None, path: str | None = None, path_node=None,
                constraint=None, messages: tuple | None = None) -> None:
@@ -205,11 +228,43 @@ class _Run:
                     po = spo.get(v)
                     sub_values = po.get(predicate, _NONE) if po else _NONE
                     m = len(sub_values)
-                    for sub_check, sc, sub_low, sub_high in sub_plan:
-                        if sub_low <= m <= sub_high:
+                    for code, sub_check, sc, sub_low, sub_high, arg in sub_plan:
+                        if not sub_low <= m <= sub_high:
+                            continue
+                        if code == _CALL:
                             sub_check(sub, sc, v, sub_values, sink)
+                        elif code == _NODE_KIND:  # _c_nodeKind, _c_in and _c_class, without a call
+                            for w in sub_values:
+                                cls = type(w)
+                                if ("iri" if cls is str else "blank" if cls is BNode else "literal") not in arg:
+                                    sink(sub, v, sc.component, w)
+                        elif code == _IN:
+                            for w in sub_values:
+                                if w not in arg:
+                                    sink(sub, v, sc.component, w)
+                        else:
+                            for w in sub_values:
+                                if type(w) is tuple or isinstance(w, Literal):
+                                    sink(sub, v, sc.component, w)
+                                    continue
+                                wpo = spo.get(w)
+                                if arg.isdisjoint(wpo.get(TYPE, _NONE) if wpo else _NONE):
+                                    sink(sub, v, sc.component, w)
             elif low <= n <= high:
                 check(shape, c, focus, values, sink)
+
+    def _inline(self, step: tuple) -> tuple:
+        """A step of an inlined property shape's plan as (code, check, constraint, low, high, argument): the
+        commonest checks run in validate's loop (_NODE_KIND, _IN, _CLASS with the class's closure, fixed for the
+        run), the others by their call (_CALL)."""
+        check, c, low, high = step
+        if c.kind == "nodeKind":
+            return _NODE_KIND, check, c, low, high, c.arg
+        if c.kind == "in":
+            return _IN, check, c, low, high, c.arg
+        if c.kind == "class":
+            return _CLASS, check, c, low, high, self.closure(c.arg)
+        return _CALL, check, c, low, high, None
 
     def _plan(self, shape: Shape) -> tuple:
         """How `validate` runs a shape's constraints: (check, constraint, low, high), the check called only when
@@ -232,7 +287,7 @@ class _Run:
                 if sub_plan is None:
                     sub_plan = self._plan(sub)
                 if all(step[0] is not None for step in sub_plan):
-                    steps.append((None, (sub, sub.path[1], sub_plan), 0, 0))
+                    steps.append((None, (sub, sub.path[1], tuple(self._inline(step) for step in sub_plan)), 0, 0))
                     continue
             steps.append((self.checks[c.kind], c, low, high))
         self._planning.discard(shape)
@@ -470,99 +525,147 @@ def run_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None = None, b
     """Validate `index` against a compiled shapes graph; shapes the engine does not run go to pyshacl (on
     `data`, the same triples as an rdflib graph, built from the index when not given). `batching` False runs
     every SPARQL query once per focus node (a test compares the two). `split`: on a large graph, a forked
-    second process validates some of the shapes (the results are then a set: a result two shapes' runs share,
-    through a node shape both use, may be there once or twice; `ciro validate` keeps each once anyway)."""
+    second process shares the shapes without SPARQL (see _split); the results are the same."""
+    from .sparql import SparqlStore
+
     with gc_paused():
         run = _Run(sg, index)
         run.batching = batching
         fast = [s for s in sg.roots if s.unsupported is None]
         delegated = [(s, s.unsupported) for s in sg.roots if s.unsupported is not None]
-        run.queries = _sparql_queries(fast)
-        work = [(shape, run.focus(shape)) for shape in fast]
-        run.set_budgets(work)
-        helper = _split(run, work) if split else None
-        altered = _validate_share(run, work if helper is None else helper[0])
-        found = run.found
-        if helper is not None:
-            more, altered_there = _helper_found(run, *helper[1:])
-            found, altered = found + more, altered or altered_there
-        if altered is not None:
-            reason = (f"its SPARQL constraints read literals that pyoxigraph stores in another form (such as "
-                      f"{altered}), so they could answer otherwise than on the data")
-            delegated.extend((s, reason) for s in fast if _sparql_queries([s]))
+        work = list(zip(fast, run.focus_all(fast), strict=True))
+        needs_store = [bool(_sparql_queries([shape])) for shape in fast]
+        sparql_work = [w for w, store in zip(work, needs_store, strict=True) if store]
+        core_work = [w for w, store in zip(work, needs_store, strict=True) if not store]
+        # forked before the store is built: the helper validates shapes at once, and never holds the store
+        shared = _split(run, core_work) if split else None
+        if sparql_work:
+            run.store = SparqlStore(index, _sparql_queries([shape for shape, _nodes in sparql_work]), sg.graph)
+            if run.store.altered:
+                example = run.store.altered[0].n3()
+                reason = (f"its SPARQL constraints read literals that pyoxigraph stores in another form (such as "
+                          f"{example}), so they could answer otherwise than on the data")
+                delegated += [(shape, reason) for shape, _nodes in sparql_work]
+                sparql_work = []
+            run.set_budgets(sparql_work)
+        for shape, nodes in sparql_work:
+            for focus in nodes:
+                run.validate(shape, focus, run.report)
+        if shared is None:
+            for shape, nodes in core_work:
+                for focus in nodes:
+                    run.validate(shape, focus, run.report)
+            found = run.found
+        else:
+            found = _shared_found(run, *shared)
     if delegated:
         found += _pyshacl_shapes(sg, index, data, [s for s, _r in delegated])
     return FastRun(sorted(found), [(s.name, r) for s, r in delegated])
 
 
-def _validate_share(run: _Run, share: list) -> str | None:
-    """Validate each (shape, focus nodes) of `share` into run.found. The shapes with SPARQL constraints come last,
-    once the pyoxigraph store they query is made (only on the side of a split that has them, so the other side
-    starts at once); when that store would hold some literal in another form than the data, those shapes are left
-    to pyshacl: then the example literal is returned (else None) and they report nothing here."""
-    from .sparql import SparqlStore
-
-    plain = [(shape, nodes) for shape, nodes in share if not _sparql_queries([shape])]
-    queried = [(shape, nodes) for shape, nodes in share if _sparql_queries([shape])]
-    for shape, nodes in plain:
-        for focus in nodes:
-            run.validate(shape, focus, run.report)
-    if queried:
-        if run.store is None:
-            run.store = SparqlStore(run.index, run.queries, run.sg.graph)
-        if run.store.altered:
-            return run.store.altered[0].n3()
-        for shape, nodes in queried:
-            for focus in nodes:
-                run.validate(shape, focus, run.report)
-    return None
-
-
-STORE_COST = 14  # cost units (a node x a constraint) per node of the data, for the SPARQL store and its queries
-# (measured at 100k: ~2.3 s for the store and the SPARQL shapes, ~0.9 µs per unit of the others)
 SPLIT_MIN = 50_000  # focus nodes (x constraints) below which a second process does not pay for itself
+CHUNK = 5_000  # focus nodes of one shape that a process takes at a time (see _split)
+_MAX_ITEMS = 1_000  # pieces of work: their numbers (4 bytes each) fit in a pipe's smallest buffer
+
+
+def _cost(shape: Shape) -> int:
+    """Roughly what validating one focus node against `shape` costs: its constraints, those of its property
+    shapes included (each shape counted once)."""
+    seen, todo, cost = set(), [shape], 0
+    while todo:
+        s = todo.pop()
+        if id(s) not in seen:
+            seen.add(id(s))
+            cost += 1 + len(s.constraints)
+            todo.extend(c.arg for c in s.constraints if c.kind == "property")
+    return cost
 
 
 def _split(run: _Run, work: list):
-    """Fork a helper that validates about half of the work (whole shapes: a shape's batched SPARQL query runs
-    once; the shapes with SPARQL constraints all on the helper's side, which makes their store); (the parent's
-    share, the helper, the helper's share), or None."""
+    """Fork a helper that shares `work` (shapes without SPARQL) with this process: the work is cut in pieces
+    (up to CHUNK focus nodes of one shape), costliest first, and each process takes the next piece when it has
+    done one, so they end about together however the machine shares its cores (a focus node's results do not
+    depend on which process validates it). The pieces' numbers wait in a pipe: each read takes one.
+    (pieces, pipe's read end, helper), or None (not worth it, or no fork)."""
     import os
+    import struct
 
     from ...forked import start_helper
 
-    cost = [(len(nodes) * max(len(shape.constraints), 1), n) for n, (shape, nodes) in enumerate(work)]
-    if sum(c for c, _n in cost) < SPLIT_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") \
-            or os.environ.get("CIRO_DEBUG") or os.environ.get("CIRO_SHACL_PROCESSES") == "1":
+    if sum(len(nodes) * max(len(shape.constraints), 1) for shape, nodes in work) < SPLIT_MIN or \
+            (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") or os.environ.get("CIRO_DEBUG") or \
+            os.environ.get("CIRO_SHACL_PROCESSES") == "1":
         return None
-    queried = {n for n, (shape, _nodes) in enumerate(work) if _sparql_queries([shape])}
-    loads, parts = [0, STORE_COST * len(run.spo) if queried else 0], [[], sorted(queried)]
-    for c, n in sorted(cost, reverse=True):
-        if n in queried:
-            loads[1] += c
-            continue
-        side = 0 if loads[0] <= loads[1] else 1
-        loads[side] += c
-        parts[side].append(n)
-    mine, theirs = ([work[n] for n in sorted(part)] for part in parts)
+    total = sum(len(nodes) for _shape, nodes in work)
+    chunk = max(CHUNK, -(-total // _MAX_ITEMS) + 1)
+    pieces = [(shape, nodes[i:i + chunk]) for shape, nodes in work for i in range(0, len(nodes), chunk)]
+    pieces.sort(key=lambda piece: -len(piece[1]) * _cost(piece[0]))  # (a stable sort: ties in work's order)
+    numbers = b"".join(struct.pack("=I", n) for n in range(len(pieces)))
+    read, write = os.pipe()
+    try:
+        os.set_blocking(write, False)  # (a full pipe: no split, rather than a wait for a reader)
+        written = os.write(write, numbers)
+    except OSError:
+        written = 0
+    finally:
+        os.close(write)
+    if written != len(numbers):
+        os.close(read)
+        return None
+    parent = os.getpid()
 
     def validate_theirs() -> tuple:
-        altered = _validate_share(run, theirs)
-        return run.found, altered
+        done = []
+        for n in _taken(read):
+            if os.getppid() != parent:  # the parent is gone (a stopped SHACL-ahead helper): nobody will read
+                raise SystemExit(1)
+            done.append(n)
+            shape, nodes = pieces[n]
+            for focus in nodes:
+                run.validate(shape, focus, run.report)
+        return done, run.found
 
     helper = start_helper(validate_theirs, "ciro-shacl-")
-    return None if helper is None else (mine, helper, theirs)
+    if helper is None:
+        os.close(read)
+        return None
+    return pieces, read, helper
 
 
-def _helper_found(run: _Run, helper, theirs: list) -> tuple[list, str | None]:
-    """What the helper found (and the literal its store altered, if any); when it failed, its shapes are validated
-    here."""
-    found = helper.result()
-    if found is not None:
-        return found
-    before = len(run.found)
-    altered = _validate_share(run, theirs)
-    return run.found[before:], altered
+def _taken(read: int):
+    """The numbers of the pieces this process takes from the pipe, one at a time, until there are none."""
+    import os
+    import struct
+
+    while True:
+        got = os.read(read, 4)
+        if len(got) < 4:
+            return
+        yield struct.unpack("=I", got)[0]
+
+
+def _shared_found(run: _Run, pieces: list, read: int, helper) -> list:
+    """This process's pieces of a split, then the helper's results with its own; when the helper failed, the
+    pieces it did not give back are validated here."""
+    import os
+
+    mine = set()
+    try:
+        for n in _taken(read):
+            mine.add(n)
+            shape, nodes = pieces[n]
+            for focus in nodes:
+                run.validate(shape, focus, run.report)
+    finally:
+        os.close(read)
+    theirs = helper.result()
+    if theirs is not None and mine.isdisjoint(theirs[0]) and len(mine) + len(theirs[0]) == len(pieces):
+        return run.found + theirs[1]
+    for n, (shape, nodes) in enumerate(pieces):
+        if n not in mine:
+            for focus in nodes:
+                run.validate(shape, focus, run.report)
+    return run.found
 
 
 def _pyshacl_shapes(sg: ShapesGraph, index: TripleIndex, data: Graph | None, shapes: list[Shape]) -> list:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal
 
-__all__ = ["TripleIndex", "ntriples_from_records", "term_from_rdflib", "term_kind", "term_text", "nt_term", "nt_line",
-           "gc_paused", "TYPE", "SUBCLASS"]
+__all__ = ["TripleIndex", "ntriples_from_records", "curie_expander", "term_from_rdflib", "term_kind", "term_text",
+           "nt_term", "nt_line", "gc_paused", "TYPE", "SUBCLASS"]
 
 TYPE, SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -137,10 +137,20 @@ class TripleIndex:
     @classmethod
     def from_records(cls, data: dict[str, list[dict]], schema_path: Path) -> TripleIndex:
         """The triples `rdf.kb_to_graph(data, schema_path)` makes (a test checks the graphs are isomorphic)."""
+        return cls._from_nodes(_record_nodes(data, schema_path))
+
+    @classmethod
+    def from_kb_records(cls, kinds, records, first: dict, kept_of, schema_path: Path) -> TripleIndex:
+        """from_records of the records validate._rdf_data makes when no value is malformed, straight from the
+        records as read (see _kb_record_nodes; a test compares the two on KBs with errors of every kind)."""
+        return cls._from_nodes(_kb_record_nodes(kinds, records, first, kept_of, schema_path))
+
+    @classmethod
+    def _from_nodes(cls, nodes) -> TripleIndex:
         index = cls()
         spo = index.spo
         with gc_paused():
-            for subject, po in _record_nodes(data, schema_path):
+            for subject, po in nodes:
                 known = spo.get(subject)
                 if known is None:
                     spo[subject] = po
@@ -177,56 +187,150 @@ def nt_line(s, p: str, o) -> str:
     return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
 
 
-def _record_nodes(data: dict[str, list[dict]], schema_path: Path) -> Iterator[tuple[str, dict[str, list]]]:
-    """(subject, {predicate: [objects]}) for every record and inlined record, by the rules `rdf.RdfMapper`
-    compiles from the schema (IRIs, datatypes, enum meanings).
+_IRI, _ENUM, _INLINED, _TYPED, _TEXT = range(5)  # how a slot's values become objects (_node_builder)
 
-    Mirrors RdfMapper.add_record, with the CURIE expansion memoised per prefix; records that mapper cannot
-    map (not a mapping, or without an id) are skipped. A repeated object of one slot is kept once.
+
+def _node_builder(schema_path: Path, kept_of=None):
+    """(node, tree slots): node(class name, fields, out, kind=None, children=None) appends to `out` the
+    (subject, {predicate: [objects]}) of a record (its inlined records' first) and returns its subject, by the
+    rules `rdf.RdfMapper` compiles from the schema (IRIs, datatypes, enum meanings).
+
+    Mirrors RdfMapper.add_record, with the CURIE expansion memoised per prefix; a repeated object of one slot is
+    kept once. `fields` is the record's mapping as the RDF holds it; or, with `kind` (a loader.Record's), its
+    mapping as read, of which only the fields in `kept_of(kind)` count (the slots of its class), has_evidence
+    apart (its records are `children`, loader.Records), and "id" whatever `kept_of` says: what
+    validate._rdf_data would have made of it, without that copy.
     """
     from ...curate.rdf import RdfMapper
 
     mapper = RdfMapper.from_schema(schema_path)
-    iri = _expander(mapper.expand)
-    plans = {name: (str(rule.class_iri), {s.name: (str(s.predicate), s.kind, s.datatype,
+    iri, seen = _expander(mapper.expand)
+    seen_get = seen.get
+
+    def code(s) -> int:
+        if s.kind == "iri":
+            return _IRI
+        if s.kind == "enum":
+            return _ENUM
+        if s.kind == "inlined":
+            return _INLINED
+        return _TYPED if s.datatype is not None else _TEXT
+
+    plans = {name: (str(rule.class_iri), {s.name: (str(s.predicate), code(s), s.datatype,
                                                    {k: str(v) for k, v in s.enum_values}, s.inlined_class)
                                           for s in rule.slots})
              for name, rule in mapper.classes.items()}
-    out: list[tuple[str, dict[str, list]]] = []
 
-    def node(class_name: str, record: dict) -> str:
-        class_iri, slots = plans[class_name]
-        subject = iri(str(record["id"]))
+    def objects(slot: tuple, value, out: list) -> list:
+        _predicate, kind, datatype, enum, inlined = slot
+        items = value if isinstance(value, list) else (value,)
+        if kind == _IRI:
+            objs = [iri(str(item)) for item in items]
+        elif kind == _ENUM:
+            objs = [enum.get(str(item)) or (str(item),) for item in items]
+        elif kind == _INLINED:
+            objs = [node(inlined, item, out) for item in items if isinstance(item, dict) and "id" in item]
+        elif kind == _TYPED:
+            objs = [Literal(item, datatype=datatype) for item in items]
+        else:
+            objs = [(str(item),) for item in items]
+        return objs if len(objs) <= 1 else list(dict.fromkeys(objs))
+
+    kept_plans: dict = {}
+
+    def kept_plan(class_name: str, kind: str) -> tuple:
+        """The class's plan for a record as read of this kind: only its kept fields' slots (has_evidence
+        apart), and the id's slot when the id is not among them (validate._rdf_data adds it last)."""
+        key = (class_name, kind)
+        found = kept_plans.get(key)
+        if found is None:
+            class_iri, slots = plans[class_name]
+            kept = kept_of(kind)
+            found = kept_plans[key] = (class_iri, {n: s for n, s in slots.items() if n in kept and n != "has_evidence"},
+                                       slots.get("id") if "id" not in kept else None, slots.get("has_evidence"))
+        return found
+
+    def node(class_name: str, fields: dict, out: list, kind: str | None = None, children=None) -> str:
+        if kind is None:
+            class_iri, slots = plans[class_name]
+        else:
+            class_iri, slots, id_slot, evidence_slot = kept_plan(class_name, kind)
+        rid = fields["id"]
+        subject = seen_get(rid) if type(rid) is str else None
+        if subject is None:
+            subject = iri(str(rid))
         po: dict[str, list] = {TYPE: [class_iri]}
-        for name, value in record.items():  # the fields present, not every slot of the class
-            slot = slots.get(name)
+        slots_get = slots.get
+        for name, value in fields.items():  # the fields present, not every slot of the class
+            slot = slots_get(name)
             if slot is None or value is None:
                 continue
-            predicate, kind, datatype, enum, inlined = slot
-            items = value if isinstance(value, list) else (value,)
-            if kind == "iri":
-                objs = [iri(str(item)) for item in items]
-            elif kind == "enum":
-                objs = [enum.get(str(item)) or (str(item),) for item in items]
-            elif kind == "inlined":
-                objs = [node(inlined, item) for item in items if isinstance(item, dict) and "id" in item]
-            elif datatype is not None:
-                objs = [Literal(item, datatype=datatype) for item in items]
+            code = slot[1]
+            if type(value) is str and code == _IRI:  # (the common cases: one link, one text, one enum value)
+                found = seen_get(value)
+                po[slot[0]] = [found if found is not None else iri(value)]
+            elif type(value) is str and code == _TEXT:
+                po[slot[0]] = [(value,)]
+            elif type(value) is str and code == _ENUM:
+                po[slot[0]] = [slot[3].get(value) or (value,)]
             else:
-                objs = [(str(item),) for item in items]
-            if objs:
-                po[predicate] = objs if len(objs) == 1 else list(dict.fromkeys(objs))
+                objs = objects(slot, value, out)
+                if objs:
+                    po[slot[0]] = objs
+        if kind is not None:
+            if id_slot is not None:
+                po[id_slot[0]] = objects(id_slot, rid, out)
+            if children and evidence_slot is not None:
+                objs = [node(evidence_slot[4], child.data, out, child.kind) for child in children]
+                po[evidence_slot[0]] = objs if len(objs) == 1 else list(dict.fromkeys(objs))
         out.append((subject, po))
         return subject
 
+    return node, mapper.tree_slots
+
+
+def _record_nodes(data: dict[str, list[dict]], schema_path: Path) -> Iterator[tuple[str, dict[str, list]]]:
+    """(subject, {predicate: [objects]}) for every record and inlined record (see _node_builder); records that
+    the mapper cannot map (not a mapping, or without an id) are skipped."""
+    node, tree_slots = _node_builder(schema_path)
+    out: list[tuple[str, dict[str, list]]] = []
     with _quiet_rdflib():
         for slot, records in data.items():
-            class_name = mapper.tree_slots[slot]
+            class_name = tree_slots[slot]
             for record in records:
                 if isinstance(record, dict) and "id" in record:
-                    node(class_name, record)
+                    node(class_name, record, out)
                     yield from out
                     out.clear()
+
+
+def _kb_record_nodes(kinds, records, first: dict, kept_of, schema_path: Path) -> Iterator[tuple[str, dict]]:
+    """What _record_nodes gives for validate._rdf_data's records when no value is malformed, straight from the
+    records as read (loader.Record: kind, data, parent, id), without that copy: each id's `first` record (a
+    duplicate, or a record without a usable id, is left out, with its evidence), its fields in `kept_of(kind)`
+    (the slot names of its kind's class), its evidence items under has_evidence; `kinds` in kb.data's order."""
+    node, tree_slots = _node_builder(schema_path, kept_of)
+    tops: dict[str, list] = {kind: [] for kind in kinds}
+    children: dict[int, list] = {}
+    usable = {id(record) for record in first.values()}  # (cheaper than each record's id property)
+    for record in records:
+        if id(record) not in usable:
+            continue
+        if record.parent is None:
+            tops[record.kind].append(record)
+            children[id(record)] = []
+        else:
+            found = children.get(id(record.parent))
+            if found is not None:
+                found.append(record)
+    out: list[tuple[str, dict[str, list]]] = []
+    with _quiet_rdflib():
+        for kind, kept_records in tops.items():
+            class_name = tree_slots[kind]
+            for record in kept_records:
+                node(class_name, record.data, out, kind, children[id(record)])
+                yield from out
+                out.clear()
 
 
 @contextmanager
@@ -254,8 +358,16 @@ def _quiet_rdflib():
         logger.setLevel(level)
 
 
+def curie_expander(schema_path: Path):
+    """CURIE -> IRI text, as `rdf.RdfMapper.iri` expands it (memoised per prefix: no rdflib term made)."""
+    from ...curate.rdf import RdfMapper
+
+    return _expander(RdfMapper.from_schema(schema_path).expand)[0]
+
+
 def _expander(expand):
-    """`expand` (LinkML's expand_curie), memoised: for a CURIE with one colon it is expand('P:') + local."""
+    """`expand` (LinkML's expand_curie), memoised: for a CURIE with one colon it is expand('P:') + local; and
+    the memo (CURIE -> IRI)."""
     bases: dict[str, str] = {}
     seen: dict[str, str] = {}  # one string object per IRI, shared by every triple that uses it
 
@@ -274,7 +386,7 @@ def _expander(expand):
         seen[curie] = value
         return value
 
-    return iri
+    return iri, seen
 
 
 def ntriples_from_records(data: dict[str, list[dict]], schema_path: Path) -> Iterator[bytes]:

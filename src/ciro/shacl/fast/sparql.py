@@ -88,6 +88,8 @@ class PreparedQuery:
     varying: tuple[str, ...]  # pre-bound per run: "this", and "value" for ASK validators
     fixed: dict = field(default_factory=dict)  # variable -> rdflib term
     reads: frozenset | None = None  # predicates it can read (None: any)
+    objects: dict = field(default_factory=dict)  # predicate -> the only objects it can read with it (IRIs), for
+    # predicates of `reads` read only in triple patterns with a constant IRI object (query_reads)
     shapes_graph: bool = False  # whether it reads $shapesGraph
     batch: bool = False  # one run for every focus node gives the same solutions (see _batchable)
 
@@ -200,7 +202,7 @@ def prepare(sg, shape, holder, text: str, varying: tuple, where: str, params: di
     fixed["shapesGraph"] = URIRef(SHAPES_GRAPH)
     prebound = set(varying) | set(fixed)
     body = "".join(tok for _kind, tok in tokens)
-    tree, reads = _analyse(prologue + "\n" + body, where)
+    tree, (reads, objects) = _analyse(prologue + "\n" + body, where)
     _check(tree, prebound, set(varying) | set(params), where)
     used = {tok[1:] for kind, tok in tokens if kind == "var"} & prebound
     tokens = _rewrite(tokens, used, where, _in_scope(_get(tree, "where")))
@@ -208,8 +210,8 @@ def prepare(sg, shape, holder, text: str, varying: tuple, where: str, params: di
     text = prologue + "\n" + "".join(tok for _kind, tok in tokens)
     _dry_run(text, where, tuple(sorted(used)))  # pyoxigraph must accept the rewritten query: on an empty store
     ask = tree.name == "AskQuery"
-    return PreparedQuery(text, ask, tuple(v for v in varying if v in used), fixed, reads, "shapesGraph" in used,
-                         varying == ("this",) and _batchable(tree))
+    return PreparedQuery(text, ask, tuple(v for v in varying if v in used), fixed, reads, objects,
+                         "shapesGraph" in used, varying == ("this",) and _batchable(tree))
 
 
 def _get(node, key: str):
@@ -240,9 +242,9 @@ def _analysed(text: str):
     if query.name not in ("SelectQuery", "AskQuery"):
         raise ShapesError("only SELECT and ASK queries can be SHACL constraints")
     try:
-        reads = query_predicates(translateQuery(parsed).algebra)
+        reads = query_reads(translateQuery(parsed).algebra)
     except Exception:  # rdflib cannot translate it (pyoxigraph's dry run decides whether it is valid)
-        reads = None
+        reads = None, {}
     return query, reads
 
 
@@ -483,24 +485,33 @@ def _top_level_words(out, significant, first) -> dict[str, int]:
 def query_predicates(algebra) -> frozenset | None:
     """The predicates a query (its rdflib algebra) can read, or None when it can read any (a variable or
     negated path)."""
+    return query_reads(algebra)[0]
+
+
+def query_reads(algebra) -> tuple[frozenset | None, dict]:
+    """(the predicates a query (its rdflib algebra) can read, or None when it can read any (a variable or negated
+    path); predicate -> the objects it can read with that predicate, for the predicates it reads only in triple
+    patterns whose object is an IRI: `$this a ex:C` reads no rdf:type triple of another class, so a store for
+    the query needs none)."""
     from rdflib.paths import NegatedPath
     from rdflib.paths import Path as RdfPath
     from rdflib.term import Variable
 
     found: set[str] = set()
+    objects: dict[str, set | None] = {}  # predicate -> constant IRI objects, None once read with any other
     everything = False
 
-    def path_iris(path) -> None:
+    def path_iris(path, into: set) -> None:
         nonlocal everything
         if isinstance(path, NegatedPath):
             everything = True
         elif isinstance(path, URIRef):
-            found.add(str(path))
+            into.add(str(path))
         elif isinstance(path, RdfPath):  # sequence, alternative (args), inverse (arg), repetition (path)
             parts = list(getattr(path, "args", None) or []) + [getattr(path, "arg", None), getattr(path, "path", None)]
             for part in parts:
                 if part is not None:
-                    path_iris(part)
+                    path_iris(part, into)
         else:
             everything = True  # a kind of path this function does not know: assume it reads anything
 
@@ -510,11 +521,21 @@ def query_predicates(algebra) -> frozenset | None:
             if getattr(node, "name", None) == "Graph":
                 everything = True  # GRAPH: named graphs (the shapes graph) are loaded whole anyway
             for triple in dict.get(node, "triples") or []:  # (CompValue.get returns the key when missing)
-                predicate = triple[1]
+                predicate, obj = triple[1], triple[2]
                 if isinstance(predicate, Variable):
                     everything = True
-                else:
-                    path_iris(predicate)
+                    continue
+                iris: set[str] = set()
+                path_iris(predicate, iris)
+                found.update(iris)
+                # an IRI object with a plain predicate reads only that object; anything else (a path, or a
+                # variable, blank node or literal object: a literal as stored may be another form) any object
+                constant = isinstance(predicate, URIRef) and isinstance(obj, URIRef)
+                for p in iris:
+                    if not constant:
+                        objects[p] = None
+                    elif objects.setdefault(p, set()) is not None:
+                        objects[p].add(str(obj))
             for value in node.values():
                 visit(value)
         elif isinstance(node, list | tuple):
@@ -522,7 +543,9 @@ def query_predicates(algebra) -> frozenset | None:
                 visit(value)
 
     visit(algebra)
-    return None if everything else frozenset(found)
+    if everything:
+        return None, {}
+    return frozenset(found), {p: frozenset(o) for p, o in objects.items() if o is not None and p in found}
 
 
 # --- running ------------------------------------------------------------------------------------------------
@@ -568,6 +591,16 @@ def from_ox(term, blanks: dict):
     return Literal(term.value, datatype=term.datatype.value)
 
 
+def _objects_read(queries: list[PreparedQuery]) -> dict:
+    """predicate -> the only objects any of the queries can read with it (IRIs, as the index holds them), for
+    the predicates every query reads only with constant IRI objects (PreparedQuery.objects)."""
+    out: dict = {}
+    for p in set().union(*(q.reads for q in queries)):
+        if all(p in q.objects for q in queries if p in q.reads):
+            out[p] = frozenset().union(*(q.objects[p] for q in queries if p in q.reads))
+    return out
+
+
 class SparqlStore:
     """The data graph's triples that the queries can read (and the shapes graph, when a query reads
     $shapesGraph), in one pyoxigraph store."""
@@ -578,26 +611,25 @@ class SparqlStore:
         predicates: set | None = set()
         for q in queries:
             predicates = None if q.reads is None or predicates is None else predicates | q.reads
+        objects = _objects_read(queries) if predicates is not None else {}
         self.blanks: dict = {}
         self.store = ox.Store()
-        made: dict = {}  # an IRI or plain literal -> its pyoxigraph term, made once (most recur: classes, ids)
-        typed: set = set()  # the typed literals, for _altered
+        triples = [t for t in index.triples(predicates)  # (an IRI is a str; a literal never one of `objects`)
+                   if t[1] not in objects or (type(t[2]) is str and t[2] in objects[t[1]])]
+        named: dict = {}  # one NamedNode per IRI (most recur: classes, enum meanings, linked records)
 
         def term(t):
-            cls = type(t)
-            if cls is str or cls is tuple:
-                found = made.get(t)
-                if found is None:
-                    found = made[t] = to_ox(t)
-                return found
-            if isinstance(t, BNode):
-                self.blanks[_bnode_id(t)] = t
-            elif isinstance(t, Literal) and t.datatype is not None and str(t.datatype) != _XSD_STRING:
-                typed.add(t)
-            return to_ox(t)
+            if type(t) is not str:
+                if isinstance(t, BNode):
+                    self.blanks[_bnode_id(t)] = t
+                return to_ox(t)
+            node = named.get(t)
+            if node is None:
+                node = named[t] = ox.NamedNode(t)
+            return node
 
-        self.store.extend([ox.Quad(term(s), term(p), term(o)) for s, p, o in index.triples(predicates)])
-        self.altered = self._altered(typed)
+        self.store.extend([ox.Quad(term(s), term(p), term(o)) for s, p, o in triples])
+        self.altered = self._altered(o for _s, _p, o in triples)
         if any(q.shapes_graph for q in queries):
             graph = ox.NamedNode(SHAPES_GRAPH)
             for s, p, o in shapes_graph:
@@ -607,11 +639,13 @@ class SparqlStore:
                 self.store.add(ox.Quad(to_ox(s), ox.NamedNode(str(p)), to_ox(o), graph))
         self._batches: dict = {}
 
-    def _altered(self, typed: set) -> list:
+    def _altered(self, objects) -> list:
         """Typed literals the store keeps in another form than the data's ("5"^^xsd:int becomes
         "5"^^xsd:integer, "01" becomes "1"): a query reading them could answer otherwise than on the data."""
         import pyoxigraph as ox
 
+        typed = {o for o in objects if type(o) is not str and type(o) is not tuple and isinstance(o, Literal)
+                 and o.datatype is not None and str(o.datatype) != _XSD_STRING}
         if not typed:
             return []
         probe = ox.Store()
