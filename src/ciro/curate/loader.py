@@ -728,8 +728,8 @@ def _guarded(run, *args):
 # forked second process reads and parses the last part of them and hands the records back pickled, through a
 # temporary file. It is forked before any file is read, so the two share little memory to copy on write.
 PARALLEL_MIN = 2000  # fewer files than this: not worth starting a process and sending the records back
-_HELPER_OF_20 = 9  # the helper's share of the files, in twentieths (it also pickles what it parsed, and the main
-# process walks the folders and unpickles it)
+_HELPER_OF_20 = 8  # the helper's share of the files, in twentieths (it also pickles what it parsed, and the main
+# process walks the folders and unpickles it; with the block-YAML parser, pickling is about a third of parsing)
 
 
 def _parallel(files: int) -> bool:
