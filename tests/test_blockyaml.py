@@ -31,9 +31,10 @@ def _reference(text: str):
     while todo:
         node = todo.pop()
         if isinstance(node, yaml.MappingNode):
-            shapes.append(("map", node.start_mark.line + 1, {str(k.value): k.start_mark.line + 1 for k, _v in node.value},
-                           {str(k.value): tuple(i.start_mark.line + 1 for i in v.value) for k, v in node.value
-                            if isinstance(v, yaml.SequenceNode)}))
+            lines = {str(k.value): k.start_mark.line + 1 for k, _v in node.value}
+            items = {str(k.value): tuple(i.start_mark.line + 1 for i in v.value) for k, v in node.value
+                     if isinstance(v, yaml.SequenceNode)}
+            shapes.append(("map", node.start_mark.line + 1, lines, items))
             todo.extend(v for _k, v in reversed(node.value))
         elif isinstance(node, yaml.SequenceNode):
             shapes.append(("seq", tuple(i.start_mark.line + 1 for i in node.value)))
@@ -145,18 +146,24 @@ TAKEN = [
     "id: a\nk:\n- x\n  y\n",
     "id: a\nlast: no newline at the end",
     "a: b\n  'c\n",
+    "a:\n  b:\n   - c\n",
+    "a:\n- b\n c\n",
+    "a.b-c: d\n",
+    "- 'a: b'\n- \"c: d\"\n- 'e:'\n",
     "id: a\nb: '#not a comment'\nc: x #comment\n",
 ]
 
 REFUSED = [
-    "a:\tb\n", "a: b\r\nc: d\n", "\ufeffa: b\n", "a: b\u2028c\n", "a: b\x85c\n", "a: [b]\n", "a: {b: c}\n", "a: |\n  b\n",
-    "a: >\n  b\n", "a: &x b\nc: *x\n", "a: !!str 1\n", "---\na: b\n", "a: b\n...\n", "%YAML 1.1\n---\na: b\n",
-    "? a\n: b\n", "a: b: c\n", "a: b:\n", "a:\n  b\n", "a: 1\na: 2\n", "a: b\n  c: d\n", "a:\n    b: 1\n  c: 2\n",
+    "a:\tb\n", "a: b\r\nc: d\n", "\ufeffa: b\n", "a: b\u2028c\n", "a: b\x85c\n", "a: [b]\n", "a: {b: c}\n",
+    "a: |\n  b\n", "a: >\n  b\n", "a: &x b\nc: *x\n", "a: !!str 1\n", "---\na: b\n", "a: b\n...\n",
+    "%YAML 1.1\n---\na: b\n", "? a\n: b\n", "a: b: c\n", "a: b:\n", "a:\n  b\n", "a: 1\na: 2\n", "a: b\n  c: d\n",
+    "a:\n    b: 1\n  c: 2\n",
     "a:\n- b\nc: d\n- e\n", "a:\n  - b\n  c: d\n", "a: 'b\n", "a: 'b' c\n", "a: \"b\\n\"\n", "a: \"b\n  c\"\n",
     "'a': b\n", "1: a\n", "yes: a\n", "null: a\n", "a: 2020-13-45\n", "a: <<\n", "a: =\n", "# only a comment\n", "",
     "a: b\n\n  c\n", "a: b\n  # c\n  d\n", "a: b # c\n  d\n", "-\n  a: b\n", "- - a\n", "a: - b\n", "- a: b\n  - c\n",
     "a: `b`\n", "a: @b\n", "a: %b\n", "a: ,b\n", "a: ?b\n", "a: :b\n", "a b: c\n", "a : b\n", "a:b\n", "just text\n",
     "a: b\n c: d\n", "a: 'b'\n  c\n", "a: b\n  - c\n", "a: b\n  [c]\n", "a: b\n---\n", "id: a\nx:\n- a\n - b\n",
+    "a:\n  b:\n - c\n", "- 'a': b\n", "- \"a\": b\n", "- 'a' b\n", "- a:\n - b\n", "a:\n b:\n- c\n",
     "a:\n" + "".join("  " * i + "b:\n" for i in range(1, 21)) + "  " * 21 + "c: 1\n",
 ]
 

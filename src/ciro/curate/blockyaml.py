@@ -3,9 +3,10 @@
 PyYAML's C composer spends most of its time calling back into Python for every node (a ScalarNode object and a tag
 resolution each), and the loader then walks the node tree again to build the data and to read the lines. Record files
 use a small, regular part of YAML: block mappings and sequences by indentation, plain scalars (folded over more-indented
-lines), one-line quoted scalars and comments. This module reads exactly that part, a line at a time, and gives up
-(returns None) on anything else, so that the PyYAML path (the reference, which also words every error) reads the file
-unchanged. It never guesses: a text it accepts must give what PyYAML gives, key order, value types and lines included.
+lines), single-quoted scalars (also over lines), double-quoted ones without escapes, and comments. This module reads
+exactly that part, a line at a time, and gives up (returns None) on anything else, so that the PyYAML path (the
+reference, which also words every error) reads the file unchanged. It never guesses: a text it accepts must give what
+PyYAML gives, key order, value types and lines included; when in doubt it gives up.
 
 Plain scalars get their tag from the C loader's own implicit resolvers and their value from its SafeConstructor
 functions; only which first characters can resolve to anything but text is read from the resolver's table.
@@ -161,18 +162,8 @@ def _parse(text: str):
             cont_col = _NONE  # a blank line ends a plain scalar (a later line cannot fold into it)
             continue
         col = len(line) - len(s)
-        if col > cont_col:  # a line of the plain scalar above, unless it is a comment (which ends it)
-            if s[0] == "#":
-                cont_col = _NONE
-                continue
-            if s[-1] == " ":
-                s = s.rstrip(" ")
-            if s[0] in _NOT_CONTINUATION_FIRST or " #" in s or ": " in s or s[-1] == ":":
-                return None
-            cont_text = cont_text + " " + s  # the line break and the spaces around it fold into one space
-            cont_box[cont_at] = _plain(cont_text)
-            continue
-        # The lines most files are made of, 'key: text' in the innermost mapping and '- text' in a list, first.
+        # The lines most files are made of, 'key: text' in the innermost mapping and '- text' in a list, first (a
+        # line at the column of the keys or entries is not a continuation line).
         if col == key_col:
             k, sep, v = s.partition(": ")
             if sep:
@@ -199,14 +190,26 @@ def _parse(text: str):
                     key_col = item_col = -1
                     cont_col = _NONE
                     continue
-        elif col == item_col and s[0] == "-" and s[1:2] == " ":
-            v = s[2:]
-            if v and v[0] not in _SLOW_FIRST and v[-1] not in " :" and ": " not in v \
-                    and not (comments and " #" in v):
-                top_lines.append(n)
-                top_items.append(v if v[0] not in _RESOLVABLE_FIRST else _plain(v))
-                cont_col, cont_box, cont_at, cont_text = col, top_items, len(top_items) - 1, v
+        elif col == item_col:
+            if s[0] == "-" and s[1:2] == " ":
+                v = s[2:]
+                if v and v[0] not in _SLOW_FIRST and v[-1] not in " :" and ": " not in v \
+                        and not (comments and " #" in v):
+                    top_lines.append(n)
+                    top_items.append(v if v[0] not in _RESOLVABLE_FIRST else _plain(v))
+                    cont_col, cont_box, cont_at, cont_text = col, top_items, len(top_items) - 1, v
+                    continue
+        elif col > cont_col:  # a line of the plain scalar above, unless it is a comment (which ends it)
+            if s[0] == "#":
+                cont_col = _NONE
                 continue
+            if s[-1] == " ":
+                s = s.rstrip(" ")
+            if s[0] in _NOT_CONTINUATION_FIRST or " #" in s or ": " in s or s[-1] == ":":
+                return None
+            cont_text = cont_text + " " + s  # the line break and the spaces around it fold into one space
+            cont_box[cont_at] = _plain(cont_text)
+            continue
         cont_col = _NONE
         first = s[0]
         if first == "#":
@@ -243,9 +246,15 @@ def _parse(text: str):
                 body = body.lstrip(" ")
             if not body or body[0] == "#":
                 return None  # an empty entry, or its value on the next line
-            k, sep, v = body.partition(": ")
+            quoted_entry = body[0] in "'\""  # (which may hold ': ')
+            k, sep, v = ("", "", "") if quoted_entry else body.partition(": ")
             if not sep:
-                if body[-1] != ":":
+                if quoted_entry or body[-1] != ":":
+                    first = body[0]
+                    if first not in _SLOW_FIRST and body[-1] != " " and not (comments and " #" in body):
+                        cont_col, cont_box, cont_at, cont_text = col, top_items, len(top_items), body
+                        top_items.append(body if first not in _RESOLVABLE_FIRST else _plain(body))
+                        continue
                     value, more = _scalar(body)
                     if value is _OPEN:
                         value = _quoted_lines(lines_left, col, more)

@@ -5,6 +5,9 @@ kind of record (instances/<kind>/...). A file is checked before anything is buil
 regular file of reasonable size, UTF-8, one YAML document, without anchors or aliases (the 'billion laughs'
 bomb needs them; curators never do), without duplicate keys and not absurdly deep. Problems are collected,
 not raised, so one run reports every broken file.
+
+Most files are plain block YAML: blockyaml reads those several times faster than PyYAML and gives up on anything
+else (every error included), which the PyYAML path below then reads and words, as the reference.
 """
 
 from __future__ import annotations
@@ -605,8 +608,7 @@ def _apply(kb: LoadedKB, step: tuple) -> None:
 
 def _parse_file(kind: str, shown: str, raw: bytes) -> tuple[list[Record], list[Problem], list[str]]:
     """One file's records, problems and (when it cannot be read) the ids it seems to declare."""
-    # Most files are plain block YAML, which blockyaml reads several times faster; it leaves anything else (and
-    # every error) to the PyYAML path, the reference.
+    # blockyaml first: it gives None for anything outside its subset, which PyYAML reads (tests/test_blockyaml.py)
     try:
         parsed = blockyaml.parse(raw.decode("utf-8"))
     except UnicodeDecodeError:
