@@ -293,3 +293,30 @@ def test_shapes_shared_in_pieces_say_what_one_process_says(broken_index, monkeyp
     assert _results(split) == _results(alone) and split.notes == alone.notes
     assert any(v.component.endswith("SPARQLConstraintComponent") for v in alone.violations)
     assert len({v.source for v in alone.violations}) >= 5
+
+
+def test_shacl_ahead_names_its_results_as_one_process_does(tmp_path, monkeypatch):
+    """A KB whose one error only SHACL finds (timing on an evidence item that is not about an undermines link):
+    the helper's results are used, and named by record as a one-process run names them (validate._rdf_names, a
+    table made on first use)."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the helper needs two cores")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("CI", "true")
+    root = tmp_path / "kb"
+    generate(400, root, seed=3, inject=False)
+    for path in sorted((root / "instances" / "mechanisms").glob("*.yaml")):
+        lines = path.read_text().splitlines(keepends=True)
+        starts = [n for n, line in enumerate(lines) if line.startswith("- id: ")]
+        if starts:
+            item = lines[starts[0]:starts[1] if len(starts) > 1 else len(lines)]
+            if not any(line.startswith("  about_relation:") for line in item):
+                lines[starts[0] + 1:starts[0] + 1] = ["  timing:\n", "  - primary\n"]
+                path.write_text("".join(lines))
+                break
+    alone = _one_process(monkeypatch, root, "CIRO_SHACL_PROCESSES")
+    seen = _ahead_runs(monkeypatch)
+    assert _validate(root) == alone
+    assert seen == {"started": 1, "here": 0}
+    assert alone[0] != 0 and "timing on an evidence item belongs to an undermines link" in alone[1]
+    assert "1 error(s)" in alone[1]
