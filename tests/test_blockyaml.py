@@ -5,6 +5,7 @@ generator write, else the loader silently loses its speed."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -87,6 +88,18 @@ def _texts(folder: Path) -> list[tuple[Path, str]]:
 
 
 CURATED = _texts(REPO / "instances")
+
+
+def test_record_made_as_the_dataclass_makes_it():
+    """loader._record skips Record's __init__: it must give the same fields, in the same order, and nothing else."""
+    parent = loader.Record("mechanisms", {"id": "x"}, "x", "f.yaml", 1, {"id": 1})
+    args = ("evidence", {"id": "y"}, "y", "f.yaml", 3, {"id": 3}, parent, 2, {"a": (4, 5)})
+    made, reference = loader._record(*args), loader.Record(*args)
+    assert type(made) is loader.Record and list(vars(made).items()) == list(vars(reference).items())
+    assert [f.name for f in dataclasses.fields(loader.Record)] == list(vars(made))
+    assert made.where("a", 1) == reference.where("a", 1) and made.id == "y"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.line = 4
 
 
 def test_limits_are_the_loaders():
