@@ -228,9 +228,7 @@ def _parse(text: str):
                         mapping[pkey] = items = []
                         stack.append((col, True, items, [], col == pcol, stack[-1][4], pkey))
                 while stack and stack[-1][0] > col:
-                    frame = stack.pop()
-                    if frame[1] and frame[5] is not None:
-                        frame[5][frame[6]] = tuple(frame[3])
+                    _close(stack.pop())
                 if not stack:
                     if root is not None:
                         return None
@@ -293,9 +291,7 @@ def _parse(text: str):
                 # A key closes what is more indented, and a sequence at its own column (an indentless one; at a
                 # nested sequence's column, no mapping is left to take the key and the text is refused below).
                 while stack and (stack[-1][0] > col or (stack[-1][0] == col and stack[-1][1])):
-                    frame = stack.pop()
-                    if frame[1] and frame[5] is not None:
-                        frame[5][frame[6]] = tuple(frame[3])
+                    _close(stack.pop())
                 if not stack:
                     if root is not None:
                         return None
@@ -360,6 +356,7 @@ def _quoted_lines(lines_left, col: int, first: str) -> str:
 
 
 def _close(frame: tuple) -> None:
+    """A frame leaves the stack: a sequence's item lines go to the mapping that holds it, under its key."""
     if frame[1] and frame[5] is not None:
         frame[5][frame[6]] = tuple(frame[3])
 
